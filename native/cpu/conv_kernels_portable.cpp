@@ -1,0 +1,40 @@
+// Portable instance of the conv micro-kernels: GCC/Clang vector extensions (4 lanes: SSE2 on any x86-64,
+// NEON on arm64, SIMD128 in the wasm build); no intrinsics. Forward 6 output channels x 2 vectors;
+// backward weight 2 channel vectors x 5 (ci, tap) pairs (16 vector registers).
+#include <cstring>
+
+#include "conv_microkernels.h"
+
+namespace mr::cpu::conv {
+namespace {
+
+typedef float v4 __attribute__((vector_size(16)));
+typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
+
+struct VP {
+  using R = v4;
+  static constexpr int W = 4;
+  static R zero() { return R{0.f, 0.f, 0.f, 0.f}; }
+  static R set1(float x) { return R{x, x, x, x}; }
+  static R loadu(const float* p) { return *reinterpret_cast<const v4u*>(p); }
+  static R load(const float* p) { return *reinterpret_cast<const R*>(p); }
+  static R fma(R a, R b, R c) { return a * b + c; }
+  static void store_slot(float* p, R v, uint32_t mask, int64_t ls) {
+    if (ls == 1 && mask == 0xFu) {
+      *reinterpret_cast<v4u*>(p) = v;
+      return;
+    }
+    int k = 0;
+    for (int l = 0; l < 4; ++l)
+      if (mask >> l & 1) p[(k++) * ls] = v[l];
+  }
+  static void add_to(float* p, R v) { *reinterpret_cast<R*>(p) += v; }
+};
+
+const IsaKernels kPortable = {"portable", 4, 6, 2, fwd_plane<VP, 6, 2>, bw_plane<VP, 2, 5>};
+
+}  // namespace
+
+const IsaKernels& kernels_portable() { return kPortable; }
+
+}  // namespace mr::cpu::conv

@@ -1,0 +1,15 @@
+/**
+ * microrecon: reconstruct 3D material microstructures from 2D slices and evaluate how they perform.
+ * The public face of the SDK: tensors and ops on every backend, IO, typed errors.
+ */
+import './backends/index.js';
+
+export { backends, type BackendChoice, type BackendStatus } from './backends/index.js';
+export { tensor, full, Tensor, type BackendName } from './core/tensor.js';
+export * from './core/errors.js';
+export * as ops from './ops/index.js';
+export type { ConvOpOptions, ConvTransposeOpOptions, ConvGrads } from './ops/conv.js';
+export {
+  readVolume, readImage, writeVolume, encodeVolume, volumeInfo, labelsFromGrey, otsuThreshold, sampleDataPath,
+  sampleDataDir, type Volume, type GreyVolume, type VolumeInfo, type ReadOptions, type WriteOptions,
+} from './io/index.js';
