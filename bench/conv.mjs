@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Convolution benchmark: microrecon's native addon side by side with PyTorch CPU (bench/torch_conv.py, same
-// thread count) and onnxruntime-node, in one run. Per workload the three runtimes are timed back to back, so
-// a noisy shared machine affects all of them alike; medians of the timed runs are reported.
+// thread count) and onnxruntime-node, in one run. Per workload the three runtimes are timed back to back, and
+// the whole sequence is repeated `rounds` times, so load from other processes on a shared machine affects
+// all of them alike; medians of all timed runs (reps x rounds, after warm-up) are reported.
 //
-//   node bench/conv.mjs [--reps 7] [--warmup 2] [--only W1,W3] [--no-torch] [--no-ort] [--rounds 1]
+//   node bench/conv.mjs [--reps 7] [--warmup 2] [--rounds 3] [--only W1,W3] [--no-torch] [--no-ort]
 //
 // Prints a table on stderr and one JSON object on stdout:
 //   { threads, isa, peers: {...}, workloads: { W1: { gflops: {microrecon, torch, onnxruntime},
@@ -29,7 +30,7 @@ const opt = (name, dflt) => {
 };
 const reps = Math.max(5, Number(opt('reps', 7)));
 const warmup = Math.max(1, Number(opt('warmup', 2)));
-const rounds = Math.max(1, Number(opt('rounds', 1)));
+const rounds = Math.max(1, Number(opt('rounds', 3)));
 const only = opt('only', '') ? new Set(opt('only', '').split(',')) : null;
 const useTorch = !argv.includes('--no-torch');
 const useOrt = !argv.includes('--no-ort');

@@ -13,3 +13,4 @@ export {
   readVolume, readImage, writeVolume, encodeVolume, volumeInfo, labelsFromGrey, otsuThreshold, sampleDataPath,
   sampleDataDir, type Volume, type GreyVolume, type VolumeInfo, type ReadOptions, type WriteOptions,
 } from './io/index.js';
+export * from './evaluate/index.js';

@@ -152,6 +152,7 @@ struct Problem {
   int64_t RD = 1, nph[3] = {1, 1, 1};
   int64_t Wt = 0;
   int64_t nb = 1;        // bands over m_h
+  bool flat = false;     // output vectors run across row ends (see use_flat)
   int64_t Rmax = 0, Rt = 0, PB = 0, cs = 0;
 
   void derive(int vec) {
@@ -181,9 +182,18 @@ struct Problem {
   int64_t items() const { return N * G * nb * ax[0].Mmax; }
 };
 
-// Chooses the bands: tiles within the budget, enough work items for the threads, rows split evenly.
-void choose_bands(Problem& P, int vec, int threads) {
+bool use_flat(const Problem& P, int vec);
+
+// Chooses the vector layout and the bands: tiles within the budget, enough work items for the threads, rows
+// split evenly. Forward-type passes in row mode get a row pitch that is a multiple of the vector width when
+// that costs little (then the loads of every first column tap do not straddle cache lines).
+void choose_bands(Problem& P, int vec, int threads, bool fwd) {
   P.derive(vec);
+  P.flat = fwd && use_flat(P, vec);
+  if (fwd && !P.flat) {
+    const int64_t aligned = ceil_div(P.Wt, vec) * vec;
+    if (aligned * 100 <= P.Wt * 115) P.Wt = aligned;
+  }
   const int64_t Mh = std::max<int64_t>(1, P.ax[1].Mmax);
   int64_t nb = std::max<int64_t>(1, ceil_div(P.tile_floats(Mh, vec) * 4, kTileBudget));
   // a band of at least ~2 halos, so the copy overhead stays small
@@ -194,13 +204,12 @@ void choose_bands(Problem& P, int vec, int threads) {
 }
 
 // Copies grid plane gd (all D-phases' plane slot) of the band [mh0, mh0 + Rt) for channels of one group.
-void fill_plane(const Problem& P, float* tile, int64_t n, int64_t cbase, int64_t gd, int64_t mh0) {
+void fill_plane(const Problem& P, float* tile, int64_t n, int64_t cbase, int64_t gd, int64_t slot, int64_t mh0) {
   const AxisPlan &D = P.ax[0], &H = P.ax[1], &W = P.ax[2];
   const int64_t inHW = H.in * W.in;
   for (int64_t pd = 0; pd < P.nph[0]; ++pd) {
     const int64_t id = D.s_in * gd + D.phases[pd] - D.pad;
     const bool dvalid = id >= 0 && id < D.in;
-    const int64_t slot = gd % P.RD;
     for (int64_t ci = 0; ci < P.cin; ++ci) {
       const float* src = P.in + ((n * P.in_C + cbase + ci) * D.in + (dvalid ? id : 0)) * inHW;
       for (int64_t ph = 0; ph < P.nph[1]; ++ph)
@@ -242,14 +251,41 @@ struct Ring {
   void need(const Problem& P, float* tile, int64_t key_now, int64_t n, int64_t cbase, int64_t md, int64_t mh0) {
     if (key_now != key || md > next || md < next - P.RD) next = md;
     key = key_now;
-    for (const int64_t hi = md + P.RD; next < hi; ++next) fill_plane(P, tile, n, cbase, next, mh0);
+    for (const int64_t hi = md + P.RD; next < hi; ++next) fill_plane(P, tile, n, cbase, next, next % P.RD, mh0);
   }
 };
 
+// Input that the ring will copy for grid plane gd (prefetched while the current plane computes).
+struct PfRange {
+  const float* p = nullptr;
+  int64_t cstride = 0, floats = 0;
+  int chans = 0;
+};
+PfRange prefetch_range(const Problem& P, int64_t n, int64_t cbase, int64_t gd, int64_t mh0) {
+  const AxisPlan &D = P.ax[0], &H = P.ax[1], &W = P.ax[2];
+  PfRange r;
+  const int64_t lo = std::max<int64_t>(0, D.s_in * gd + D.phases.front() - D.pad);
+  const int64_t hi = std::min<int64_t>(D.in - 1, D.s_in * gd + D.phases.back() - D.pad);
+  if (gd < 0 || lo > hi) return r;
+  int64_t row0 = 0, rows = H.in;
+  if (lo == hi && P.nb > 1) {
+    row0 = std::max<int64_t>(0, H.s_in * mh0 - H.pad);
+    rows = std::max<int64_t>(0, std::min<int64_t>(H.in, H.s_in * (mh0 + P.Rt) + H.s_in - H.pad) - row0);
+  }
+  r.p = P.in + ((n * P.in_C + cbase) * D.in + lo) * H.in * W.in + row0 * W.in;
+  r.cstride = D.in * H.in * W.in;
+  r.floats = lo == hi ? rows * W.in : (hi - lo + 1) * H.in * W.in;
+  r.chans = static_cast<int>(P.cin);
+  return r;
+}
+
 // Taps of one (D, H, W) out-phase combination for output plane md of band [mh0, mh1): offsets into the tile,
 // index into the weights' tap axis; taps reading only padding are dropped.
+// With planes > 1 (a block of output planes md.. in a tile without ring, slot = gd - md) a tap is live when
+// it reads the input for any of the planes.
 void live_taps(const Problem& P, const OutPhase& od, const OutPhase& oh, const OutPhase& ow, int64_t md,
-               int64_t mh0, int64_t rows, const Geom& g, std::vector<int64_t>& off, std::vector<int32_t>& idx) {
+               int64_t mh0, int64_t rows, const Geom& g, std::vector<int64_t>& off, std::vector<int32_t>& idx,
+               int64_t planes = 0) {
   const AxisPlan &D = P.ax[0], &H = P.ax[1];
   off.clear();
   idx.clear();
@@ -257,8 +293,9 @@ void live_taps(const Problem& P, const OutPhase& od, const OutPhase& oh, const O
   for (const Tap& td : od.taps) {
     const int64_t gd = md + td.e;
     const int64_t id = D.s_in * gd + D.phases[td.ph] - D.pad;
-    if (id < 0 || id >= D.in) continue;
-    const int64_t slot = gd % P.RD;
+    const int64_t id_last = id + D.s_in * (std::max<int64_t>(planes, 1) - 1);
+    if (id_last < 0 || id >= D.in) continue;
+    const int64_t slot = planes > 0 ? td.e : gd % P.RD;
     for (const Tap& th : oh.taps) {
       // rows mh0 + r + e, r < rows: any inside the input?
       const int64_t ih0 = H.s_in * (mh0 + th.e) + H.phases[th.ph] - H.pad;
@@ -269,6 +306,19 @@ void live_taps(const Problem& P, const OutPhase& od, const OutPhase& oh, const O
         idx.push_back(static_cast<int32_t>((td.k * kH + th.k) * kW + tw.k));
       }
     }
+  }
+}
+
+// The (live tap, ci) steps of the forward micro-kernel: tile offsets and runs of consecutive weights.
+void steps(const Problem& P, const std::vector<int64_t>& off, const std::vector<int32_t>& idx,
+           std::vector<int32_t>& koff, std::vector<Seg>& segs) {
+  koff.clear();
+  segs.clear();
+  for (size_t t = 0; t < off.size(); ++t) {
+    const int32_t k0 = static_cast<int32_t>(koff.size());
+    for (int64_t ci = 0; ci < P.cin; ++ci) koff.push_back(static_cast<int32_t>(ci * P.cs + off[t]));
+    if (!segs.empty() && idx[t] == idx[t - 1] + 1) segs.back().k1 = static_cast<int32_t>(koff.size());
+    else segs.push_back({k0, static_cast<int32_t>(koff.size()), int64_t(idx[t]) * P.cin});
   }
 }
 
@@ -339,8 +389,7 @@ void pack_weights(float* dst, int64_t G, int64_t cout, int64_t cin, int64_t taps
 void run_fwd(Problem& P, const Geom& g, const float* wpk, const float* bias, float* out) {
   const IsaKernels& K = active_kernels();
   const int vec = K.vec, T = num_threads();
-  choose_bands(P, vec, T);
-  const bool flat = use_flat(P, vec);
+  const bool flat = P.flat;
   const int64_t taps = g.taps();
   const AxisPlan &D = P.ax[0], &H = P.ax[1], &W = P.ax[2];
   const int64_t Md = std::max<int64_t>(1, D.Mmax);
@@ -352,64 +401,93 @@ void run_fwd(Problem& P, const Geom& g, const float* wpk, const float* bias, flo
   const int64_t out_cs = D.out_total * H.out_total * W.out_total;
   const int64_t tile_n = P.cin * P.cs;
 
-  parallel_run([&](int t, int nt) {
-    const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
-    if (u0 >= u1) return;
-    float* tile = t_tile.get(static_cast<size_t>(tile_n));
-    std::vector<Slot> slots;
-    std::vector<int64_t> off;
-    std::vector<int32_t> idx;
-    Ring ring;
-    for (int64_t u = u0; u < u1; ++u) {
-      const int64_t md = u % Md;
-      int64_t rest = u / Md;
-      const int64_t cpart = rest % csplit;
-      rest /= csplit;
-      const int64_t b = rest % P.nb;
-      rest /= P.nb;
-      const int64_t grp = rest % P.G, n = rest / P.G;
-      const int64_t mh0 = P.band_lo(b), mh1 = P.band_hi(b);
-      const int co0 = static_cast<int>(nblk * cpart / csplit * K.mr);
-      const int co1 = static_cast<int>(std::min<int64_t>(P.cout, nblk * (cpart + 1) / csplit * K.mr));
-      ring.need(P, tile, u / Md, n, grp * P.cin, md, mh0);
-      for (const OutPhase& od : D.outs) {
-        if (md >= od.M) continue;
-        float* oplane = out + ((n * P.out_C + grp * P.cout) * D.out_total + od.o_base + D.o_stride * md) *
-                                  H.out_total * W.out_total;
-        for (const OutPhase& oh : H.outs)
-          for (const OutPhase& ow : W.outs) {
-            const int64_t rows = std::min(mh1, oh.M) - mh0;
-            if (rows <= 0 || ow.M <= 0) continue;
-            make_slots(P, oh, ow, mh0, mh1, vec, flat, slots);
-            live_taps(P, od, oh, ow, md, mh0, rows, g, off, idx);
-            FwdPlaneArgs a;
-            a.tile = tile;
-            a.cs = P.cs;
-            a.cin = static_cast<int>(P.cin);
-            a.tapoff = off.data();
-            a.tapidx = idx.data();
-            a.ntaps = static_cast<int>(off.size());
-            a.wpk = wpk + grp * P.cout * P.cin * taps;
-            a.wtaps = taps;
-            a.cout = static_cast<int>(P.cout);
-            a.co0 = co0;
-            a.co1 = co1;
-            a.bias = bias ? bias + grp * P.cout : nullptr;
-            a.out = oplane;
-            a.out_cs = out_cs;
-            a.lane_stride = W.o_stride;
-            a.slots = slots.data();
-            a.nslots = static_cast<int>(slots.size());
-            K.fwd_plane(a);
+  // Contiguous runs of units (consecutive planes share the ring), taken dynamically: a few more runs than
+  // threads, so a thread slowed down by other load on a shared machine does not hold up the rest.
+  const int64_t runs = std::min<int64_t>(units, T > 1 ? 4 * T : 1);
+  std::atomic<int64_t> next_run{0};
+  std::atomic<bool> failed{false};
+  parallel_run([&](int, int) {
+    try {
+      float* tile = nullptr;
+      std::vector<Slot> slots;
+      std::vector<int64_t> off;
+      std::vector<int32_t> idx, koff;
+      std::vector<Seg> segs;
+      Ring ring;
+      for (;;) {
+        const int64_t run = next_run.fetch_add(1);
+        if (run >= runs) break;
+        if (!tile) tile = t_tile.get(static_cast<size_t>(tile_n));
+        const int64_t u0 = units * run / runs, u1 = units * (run + 1) / runs;
+        for (int64_t u = u0; u < u1; ++u) {
+          const int64_t md = u % Md;
+          int64_t rest = u / Md;
+          const int64_t cpart = rest % csplit;
+          rest /= csplit;
+          const int64_t b = rest % P.nb;
+          rest /= P.nb;
+          const int64_t grp = rest % P.G, n = rest / P.G;
+          const int64_t mh0 = P.band_lo(b), mh1 = P.band_hi(b);
+          const int co0 = static_cast<int>(nblk * cpart / csplit * K.mr);
+          const int co1 = static_cast<int>(std::min<int64_t>(P.cout, nblk * (cpart + 1) / csplit * K.mr));
+          ring.need(P, tile, u / Md, n, grp * P.cin, md, mh0);
+          for (const OutPhase& od : D.outs) {
+            if (md >= od.M) continue;
+            float* oplane = out + ((n * P.out_C + grp * P.cout) * D.out_total + od.o_base + D.o_stride * md) *
+                                      H.out_total * W.out_total;
+            for (const OutPhase& oh : H.outs)
+              for (const OutPhase& ow : W.outs) {
+                const int64_t rows = std::min(mh1, oh.M) - mh0;
+                if (rows <= 0 || ow.M <= 0) continue;
+                make_slots(P, oh, ow, mh0, mh1, vec, flat, slots);
+                live_taps(P, od, oh, ow, md, mh0, rows, g, off, idx);
+                steps(P, off, idx, koff, segs);
+                FwdPlaneArgs a;
+                a.tile = tile;
+                a.cs = P.cs;
+                a.cin = static_cast<int>(P.cin);
+                a.koff = koff.data();
+                a.segs = segs.data();
+                a.nsegs = static_cast<int>(segs.size());
+                a.wpk = wpk + grp * P.cout * P.cin * taps;
+                a.wtaps = taps;
+                a.cout = static_cast<int>(P.cout);
+                a.co0 = co0;
+                a.co1 = co1;
+                a.bias = bias ? bias + grp * P.cout : nullptr;
+                a.out = oplane;
+                a.out_cs = out_cs;
+                a.lane_stride = W.o_stride;
+                a.slots = slots.data();
+                a.nslots = static_cast<int>(slots.size());
+                PfRange pr;
+                if (u + 1 < u1 && &od == &D.outs.front() && &oh == &H.outs.front() && &ow == &W.outs.front()) {
+                  // what the ring copies for the next unit: one new plane, or the first plane of a new task
+                  const int64_t v = u + 1, vmd = v % Md, vrest = v / Md / csplit;
+                  const int64_t vb = vrest % P.nb, vgrp = (vrest / P.nb) % P.G, vn = vrest / P.nb / P.G;
+                  pr = v / Md == u / Md ? prefetch_range(P, n, grp * P.cin, md + P.RD, mh0)
+                                        : prefetch_range(P, vn, vgrp * P.cin, vmd, P.band_lo(vb));
+                }
+                a.pf = pr.p;
+                a.pf_cstride = pr.cstride;
+                a.pf_floats = pr.floats;
+                a.pf_chans = pr.chans;
+                K.fwd_plane(a);
+              }
           }
+        }
       }
+    } catch (...) {  // no exception may leave a pool thread: report it on the caller
+      failed = true;
     }
   });
+  if (failed) throw std::bad_alloc();
 }
 
-bool fits(const Problem& P, int vec) {
-  // the smallest band must give a sane tile
-  return P.tile_floats(1, vec) * 4 <= (int64_t(64) << 20);
+// Chooses the bands; false when even the chosen tile is unreasonably large (huge kernels or dilations).
+bool plan_tiles(Problem& P, int vec, int threads, bool fwd) {
+  choose_bands(P, vec, threads, fwd);
+  return P.cin * P.cs * 4 <= (int64_t(64) << 20);  // also keeps tile offsets within int32
 }
 
 }  // namespace
@@ -419,8 +497,7 @@ bool engine_forward(const Geom& g, const float* x, const float* w, const float* 
   Problem P;
   for (int a = 0; a < 3; ++a) P.ax[a] = forward_axis(g.a[a]);
   P.N = g.N, P.G = g.G, P.cin = g.Cig, P.cout = g.Cog, P.in_C = g.Cin, P.out_C = g.Cout, P.in = x;
-  P.derive(K.vec);
-  if (!fits(P, K.vec)) return false;
+  if (!plan_tiles(P, K.vec, num_threads(), true)) return false;
   const int64_t taps = g.taps();
   AlignedBuf wpk(static_cast<size_t>(g.w_size()));
   pack_weights(wpk.p, g.G, g.Cog, g.Cig, taps, K.mr, [&](int64_t grp, int64_t co, int64_t ci, int64_t t) {
@@ -435,8 +512,7 @@ bool engine_backward_data(const Geom& g, const float* dy, const float* w, float*
   Problem P;
   for (int a = 0; a < 3; ++a) P.ax[a] = backward_data_axis(g.a[a]);
   P.N = g.N, P.G = g.G, P.cin = g.Cog, P.cout = g.Cig, P.in_C = g.Cout, P.out_C = g.Cin, P.in = dy;
-  P.derive(K.vec);
-  if (!fits(P, K.vec)) return false;
+  if (!plan_tiles(P, K.vec, num_threads(), true)) return false;
   const int64_t taps = g.taps();
   AlignedBuf wpk(static_cast<size_t>(g.w_size()));
   // "output" channel = dx channel (cil), "input" channel = dy channel (j)
@@ -453,16 +529,33 @@ bool engine_backward_weight(const Geom& g, const float* x, const float* dy, floa
   Problem P;
   for (int a = 0; a < 3; ++a) P.ax[a] = forward_axis(g.a[a]);
   P.N = g.N, P.G = g.G, P.cin = g.Cig, P.cout = g.Cog, P.in_C = g.Cin, P.out_C = g.Cout, P.in = x;
-  P.derive(vec);
-  if (!fits(P, vec)) return false;
-  choose_bands(P, vec, 8);  // not T: the bands fix the summation order
+  if (!plan_tiles(P, vec, 8, false)) return false;  // 8, not T: the bands fix the summation order
   const AxisPlan &D = P.ax[0], &H = P.ax[1], &W = P.ax[2];
-  const int64_t taps = g.taps(), cop = ceil_div(g.Cog, vec) * vec, ncv = cop / vec;
+  // Few output channels per group: vectors along positions instead of along output channels.
+  const bool pos_mode = g.Cog * 2 <= vec;
+  const int64_t taps = g.taps(), cop = pos_mode ? g.Cog : ceil_div(g.Cog, vec) * vec;
+  const int64_t ncv = pos_mode ? g.Cog : cop / vec;  // units of the channel split
   const int64_t part_n = g.G * g.Cig * taps * cop;
   const int64_t items = P.items();
+  const int64_t Mw = W.Mmax, osp_hw = H.out_total * W.out_total, Md = D.Mmax;
+  // Small planes: blocks of dp output planes share one tile (no ring, plane slot = grid plane - first plane),
+  // so the micro-kernel runs over enough positions per call to amortise its partial-sum updates.
+  int64_t dp = 1;
+  if (Md > 1 && P.Rmax * Mw < 256) {
+    dp = std::min<int64_t>(Md, ceil_div(512, P.Rmax * Mw));
+    for (;; --dp) {
+      P.RD = dp + D.emax;
+      P.set_bands(P.nb, vec);
+      if (dp == 1 || P.cin * P.cs * 4 <= 2 * kTileBudget) break;
+    }
+    if (dp == 1) {
+      P.RD = D.emax + 1;
+      P.set_bands(P.nb, vec);
+    }
+  }
   // Slabs: contiguous runs of work items with their own partial sums, reduced in slab order. Their number
   // depends on the problem only (not on the thread count, up to 8 threads), so results are reproducible.
-  int64_t S = std::min<int64_t>(items, std::max(8, T));
+  int64_t S = std::min<int64_t>(ceil_div(items, dp), std::max(8, T));
   while (S > 1 && S * part_n * 4 > (int64_t(48) << 20)) S = (S + 1) / 2;
   int64_t csplit = 1;
   if (S < 2 * T) csplit = std::min<int64_t>(ncv, ceil_div(2 * T, S));
@@ -471,69 +564,98 @@ bool engine_backward_weight(const Geom& g, const float* x, const float* dy, floa
   parallel_for(S, 1, [&](int64_t lo, int64_t hi) {
     std::memset(part.p + lo * part_n, 0, (hi - lo) * part_n * sizeof(float));
   });
-  const int64_t Mw = W.Mmax, osp_hw = H.out_total * W.out_total;
   const int64_t tile_n = P.cin * P.cs;
   std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
   parallel_run([&](int, int) {
-    float* tile = nullptr;
-    std::vector<int64_t> off, pairoff, pairdst;
-    std::vector<int32_t> idx;
-    for (;;) {
-      const int64_t u = next.fetch_add(1);
-      if (u >= units) break;
-      if (!tile) tile = t_tile.get(static_cast<size_t>(tile_n));
-      const int64_t s = u / csplit, cpart = u % csplit;
-      const int cv0 = static_cast<int>(ncv * cpart / csplit), cv1 = static_cast<int>(ncv * (cpart + 1) / csplit);
-      if (cv0 >= cv1) continue;
-      const int64_t i0 = items * s / S, i1 = items * (s + 1) / S;
-      Ring ring;
-      for (int64_t it = i0; it < i1; ++it) {
-        const int64_t md = it % D.Mmax;
-        int64_t rest = it / D.Mmax;
-        const int64_t b = rest % P.nb;
-        rest /= P.nb;
-        const int64_t grp = rest % P.G, n = rest / P.G;
-        const int64_t mh0 = P.band_lo(b), mh1 = P.band_hi(b), rows = mh1 - mh0;
-        if (rows <= 0) continue;
-        ring.need(P, tile, it / D.Mmax, n, grp * P.cin, md, mh0);
-        // dy of this band, transposed to [pos][channel], channels of this unit only, padding zeroed
-        const int64_t npos = rows * Mw;
-        float* dyt = t_dyt.get(static_cast<size_t>(npos * cop));
-        const int64_t c_lo = cv0 * vec, c_hi = std::min<int64_t>(cv1 * vec, g.Cog);
-        for (int64_t c = c_lo; c < cv1 * vec; ++c) {
-          if (c >= c_hi) {
-            for (int64_t pos = 0; pos < npos; ++pos) dyt[pos * cop + c] = 0.f;
+    try {
+      float* tile = nullptr;
+      std::vector<int64_t> off, pairoff, pairdst;
+      std::vector<int32_t> idx;
+      for (;;) {
+        const int64_t u = next.fetch_add(1);
+        if (u >= units) break;
+        if (!tile) tile = t_tile.get(static_cast<size_t>(tile_n));
+        const int64_t s = u / csplit, cpart = u % csplit;
+        const int cv0 = static_cast<int>(ncv * cpart / csplit), cv1 = static_cast<int>(ncv * (cpart + 1) / csplit);
+        if (cv0 >= cv1) continue;
+        const int64_t i0 = items * s / S, i1 = items * (s + 1) / S;
+        Ring ring;
+        for (int64_t it = i0; it < i1;) {
+          const int64_t md = it % Md;
+          int64_t rest = it / Md;
+          const int64_t b = rest % P.nb;
+          rest /= P.nb;
+          const int64_t grp = rest % P.G, n = rest / P.G;
+          const int64_t mh0 = P.band_lo(b), mh1 = P.band_hi(b), rows = mh1 - mh0;
+          const int64_t planes = dp > 1 ? std::min({dp, Md - md, i1 - it}) : 1;
+          if (rows <= 0) {
+            it += planes;
             continue;
           }
-          const float* src = dy + ((n * g.Cout + grp * g.Cog + c) * D.out_total + md) * osp_hw + mh0 * Mw;
-          for (int64_t pos = 0; pos < npos; ++pos) dyt[pos * cop + c] = src[pos];
-        }
-        live_taps(P, D.outs[0], H.outs[0], W.outs[0], md, mh0, rows, g, off, idx);
-        pairoff.clear();
-        pairdst.clear();
-        for (int64_t ci = 0; ci < P.cin; ++ci)
-          for (size_t k = 0; k < off.size(); ++k) {
-            pairoff.push_back(ci * P.cs + off[k]);
-            pairdst.push_back(((grp * g.Cig + ci) * taps + idx[k]) * cop);
+          if (dp > 1) {
+            for (int64_t k = 0; k < planes + D.emax; ++k) fill_plane(P, tile, n, grp * P.cin, md + k, k, mh0);
+          } else {
+            ring.need(P, tile, it / Md, n, grp * P.cin, md, mh0);
           }
-        BwPlaneArgs a;
-        a.tile = tile;
-        a.cs = P.cs;
-        a.pairoff = pairoff.data();
-        a.pairdst = pairdst.data();
-        a.npairs = static_cast<int>(pairoff.size());
-        a.dyt = dyt;
-        a.cop = cop;
-        a.cv0 = cv0;
-        a.cv1 = cv1;
-        a.rows = static_cast<int>(rows);
-        a.width = static_cast<int>(Mw);
-        a.pitch = P.Wt;
-        a.part = part.p + s * part_n;
-        K.bw_plane(a);
+          // dy of these planes' band, transposed to [pos][channel], channels of this unit only, padding zeroed
+          const int64_t ppos = rows * Mw, npos = planes * ppos;
+          float* dyt = pos_mode ? nullptr : t_dyt.get(static_cast<size_t>(npos * cop));
+          const int64_t c_lo = cv0 * vec, c_hi = std::min<int64_t>(cv1 * vec, g.Cog);
+          for (int64_t c = c_lo; !pos_mode && c < cv1 * vec; ++c) {
+            if (c >= c_hi) {
+              for (int64_t pos = 0; pos < npos; ++pos) dyt[pos * cop + c] = 0.f;
+              continue;
+            }
+            for (int64_t k = 0; k < planes; ++k) {
+              const float* src = dy + ((n * g.Cout + grp * g.Cog + c) * D.out_total + md + k) * osp_hw + mh0 * Mw;
+              float* d = dyt + k * ppos * cop + c;
+              for (int64_t pos = 0; pos < ppos; ++pos) d[pos * cop] = src[pos];
+            }
+          }
+          live_taps(P, D.outs[0], H.outs[0], W.outs[0], md, mh0, rows, g, off, idx, dp > 1 ? planes : 0);
+          pairoff.clear();
+          pairdst.clear();
+          for (int64_t ci = 0; ci < P.cin; ++ci)
+            for (size_t k = 0; k < off.size(); ++k) {
+              pairoff.push_back(ci * P.cs + off[k]);
+              pairdst.push_back(((grp * g.Cig + ci) * taps + idx[k]) * cop);
+            }
+          BwPlaneArgs a;
+          a.tile = tile;
+          a.cs = P.cs;
+          a.pairoff = pairoff.data();
+          a.pairdst = pairdst.data();
+          a.npairs = static_cast<int>(pairoff.size());
+          a.dyt = dyt;
+          a.cop = cop;
+          a.cv0 = cv0;
+          a.cv1 = cv1;
+          a.rows = static_cast<int>(planes * rows);
+          a.width = static_cast<int>(Mw);
+          a.pitch = P.Wt;
+          a.plane_rows = static_cast<int>(rows);
+          a.plane_stride = P.nph[1] * P.nph[2] * P.PB;
+          a.part = part.p + s * part_n;
+          a.dy = dy + ((n * g.Cout + grp * g.Cog + cv0) * D.out_total + md) * osp_hw + mh0 * Mw;
+          a.dy_cs = D.out_total * osp_hw;
+          a.dy_ps = osp_hw;
+          a.co0 = cv0;
+          a.co1 = cv1;
+          const PfRange pr = dp == 1 && it + 1 < i1 ? prefetch_range(P, n, grp * P.cin, md + P.RD, mh0) : PfRange{};
+          a.pf = pr.p;
+          a.pf_cstride = pr.cstride;
+          a.pf_floats = pr.floats;
+          a.pf_chans = pr.chans;
+          (pos_mode ? K.bw_plane_pos : K.bw_plane)(a);
+          it += planes;
+        }
       }
+    } catch (...) {  // no exception may leave a pool thread: report it on the caller
+      failed = true;
     }
   });
+  if (failed) throw std::bad_alloc();
   // dw[grp, co, ci, t] = sum over slabs, in slab order
   parallel_for(g.G * g.Cig * taps, 64, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {

@@ -13,7 +13,10 @@
 //    broadcast (pre-packed) weights, loop over taps then input channels; stores only the valid lanes.
 //    Backward data runs the same kernel on dy: per output phase (dx index = i0 + s m) the taps that reach it.
 //  - backward weight: GEMM over output positions, vectorised over output channels (dy transposed per band),
-//    broadcast tile values, accumulating into per-slab partial sums that are reduced in a fixed order.
+//    broadcast tile values, accumulating into per-slab partial sums that are reduced in a fixed order (slabs
+//    depend on the shape, not on the thread count). Groups with few output channels (depthwise, Cout = 1
+//    heads) vectorise along the output rows instead and sum the lanes at the end. Small planes are processed
+//    in blocks of several planes per tile so each micro-kernel call covers enough positions.
 #pragma once
 #include <cstdint>
 
@@ -30,13 +33,20 @@ struct Slot {
   uint32_t mask;
 };
 
+// A run of (tap, ci) steps whose weights are consecutive in the packed layout: steps [k0, k1) use weight
+// rows w0, w0 + 1, ... (row = tap * cin + ci of the packed [tap][ci][mr] block).
+struct Seg {
+  int32_t k0, k1;
+  int64_t w0;
+};
+
 struct FwdPlaneArgs {
   const float* tile;       // tile of this task, channel 0
   int64_t cs;              // tile channel stride
   int cin;                 // channels in the tile
-  const int64_t* tapoff;   // offsets of the live taps (this plane)
-  const int32_t* tapidx;   // their index in the packed weights' tap axis
-  int ntaps;               // live taps (0: outputs are just the bias / zero)
+  const int32_t* koff;     // per step (live tap, ci): tile offset ci * cs + tap offset
+  const Seg* segs;         // the steps in runs of consecutive weights
+  int nsegs;               // 0: outputs are just the bias / zero
   const float* wpk;        // packed weights of the group: [co block][tap][ci][mr] with mr = MR (last: rest)
   int64_t wtaps;           // taps in the packed layout
   int cout;                // output channels of the group
@@ -47,6 +57,10 @@ struct FwdPlaneArgs {
   int64_t lane_stride;     // output stride between lanes (1; s for strided backward-data phases)
   const Slot* slots;
   int nslots;
+  // Input the next tile fill will read (prefetched into L2 while this plane computes), or pf_chans = 0.
+  const float* pf;
+  int64_t pf_cstride, pf_floats;
+  int pf_chans;
 };
 
 struct BwPlaneArgs {
@@ -58,9 +72,18 @@ struct BwPlaneArgs {
   const float* dyt;        // dy of the band transposed: [pos][cop] (pos = r * width + c)
   int64_t cop;             // padded channel count (multiple of the vector width)
   int cv0, cv1;            // channel vectors to compute [cv0, cv1)
-  int rows, width;         // positions: rows x width
-  int64_t pitch;           // tile row pitch (q = r * pitch + c)
+  int rows, width;         // positions: rows x width, dyt row r at r * width * cop
+  int64_t pitch;           // tile row pitch: row r starts at (r / plane_rows) * plane_stride + (r % plane_rows) * pitch
+  int plane_rows;
+  int64_t plane_stride;
   float* part;             // partial sums [pair dst][cop]
+  // Position-vector mode (few output channels): dy read in place, rows of `width` contiguous outputs.
+  const float* dy;         // dy of channel 0 (of the unit's range) at the first position
+  int64_t dy_cs, dy_ps;    // dy channel stride, plane stride
+  int co0, co1;            // channels to compute (partial sums at pair dst + co)
+  const float* pf;         // as in FwdPlaneArgs
+  int64_t pf_cstride, pf_floats;
+  int pf_chans;
 };
 
 struct IsaKernels {
@@ -69,7 +92,8 @@ struct IsaKernels {
   int mr;         // forward: output channels per micro-kernel
   int bw_mv;      // backward weight: channel vectors per micro-kernel
   void (*fwd_plane)(const FwdPlaneArgs&);
-  void (*bw_plane)(const BwPlaneArgs&);
+  void (*bw_plane)(const BwPlaneArgs&);      // vectors over output channels (dy transposed)
+  void (*bw_plane_pos)(const BwPlaneArgs&);  // vectors over positions (few output channels)
 };
 
 const IsaKernels& kernels_portable();

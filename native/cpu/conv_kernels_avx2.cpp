@@ -1,4 +1,4 @@
-// AVX2 + FMA instance of the conv micro-kernels (16 ymm registers): forward 6 output channels x 2 vectors of
+// AVX2 + FMA instance of the conv micro-kernels (16 ymm registers): forward 4 output channels x 3 vectors of
 // 8 outputs; backward weight 2 channel vectors x 6 (ci, tap) pairs.
 #include <immintrin.h>
 
@@ -9,6 +9,7 @@ namespace {
 
 struct V256 {
   using R = __m256;
+  static constexpr int kRegs = 15;  // vector registers for accumulators and operands
   static constexpr int W = 8;
   static R zero() { return _mm256_setzero_ps(); }
   static R set1(float x) { return _mm256_set1_ps(x); }
@@ -33,9 +34,17 @@ struct V256 {
       if (mask >> l & 1) p[(k++) * ls] = t[l];
   }
   static void add_to(float* p, R v) { _mm256_store_ps(p, _mm256_add_ps(_mm256_load_ps(p), v)); }
+  static R loadu_n(const float* p, int n) {
+    return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  }
+  static float hsum(R v) {
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+  }
 };
 
-const IsaKernels kAvx2 = {"avx2", 8, 6, 2, fwd_plane<V256, 6, 2>, bw_plane<V256, 2, 6>};
+const IsaKernels kAvx2 = {"avx2", 8, 4, 2, fwd_plane<V256, 4, 3>, bw_plane<V256, 2, 6>, bw_plane_pos<V256>};
 
 }  // namespace
 

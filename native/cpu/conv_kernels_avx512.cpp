@@ -10,6 +10,7 @@ namespace {
 
 struct V512 {
   using R = __m512;
+  static constexpr int kRegs = 31;  // vector registers for accumulators and operands
   static constexpr int W = 16;
   static R zero() { return _mm512_setzero_ps(); }
   static R set1(float x) { return _mm512_set1_ps(x); }
@@ -28,9 +29,17 @@ struct V512 {
     }
   }
   static void add_to(float* p, R v) { _mm512_store_ps(p, _mm512_add_ps(_mm512_load_ps(p), v)); }
+  static R loadu_n(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
+  static float hsum(R v) {  // through memory: GCC 12's reduce / shuffle intrinsics trip -Wuninitialized
+    alignas(64) float t[16];
+    _mm512_store_ps(t, v);
+    for (int w = 8; w >= 1; w /= 2)
+      for (int l = 0; l < w; ++l) t[l] += t[l + w];
+    return t[0];
+  }
 };
 
-const IsaKernels kAvx512 = {"avx512", 16, 8, 4, fwd_plane<V512, 8, 3>, bw_plane<V512, 4, 6>};
+const IsaKernels kAvx512 = {"avx512", 16, 8, 4, fwd_plane<V512, 8, 3>, bw_plane<V512, 4, 6>, bw_plane_pos<V512>};
 
 }  // namespace
 

@@ -13,6 +13,7 @@ typedef float v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
 struct VP {
   using R = v4;
+  static constexpr int kRegs = 14;  // vector registers for accumulators and operands
   static constexpr int W = 4;
   static R zero() { return R{0.f, 0.f, 0.f, 0.f}; }
   static R set1(float x) { return R{x, x, x, x}; }
@@ -29,9 +30,15 @@ struct VP {
       if (mask >> l & 1) p[(k++) * ls] = v[l];
   }
   static void add_to(float* p, R v) { *reinterpret_cast<R*>(p) += v; }
+  static R loadu_n(const float* p, int n) {
+    R v = zero();
+    for (int l = 0; l < n; ++l) v[l] = p[l];
+    return v;
+  }
+  static float hsum(R v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 };
 
-const IsaKernels kPortable = {"portable", 4, 6, 2, fwd_plane<VP, 6, 2>, bw_plane<VP, 2, 5>};
+const IsaKernels kPortable = {"portable", 4, 6, 2, fwd_plane<VP, 6, 2>, bw_plane<VP, 2, 5>, bw_plane_pos<VP>};
 
 }  // namespace
 

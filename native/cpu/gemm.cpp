@@ -3,7 +3,7 @@
 // register-tiled micro-kernel over them. Tasks (C blocks) run in parallel; the k order of every element is
 // fixed by KC alone, so results do not depend on the thread count. Micro-kernels: portable C++ (4 x 8, plain
 // loops the compiler vectorises), AVX2+FMA 6 x 16 (gemm_avx2.cpp) and AVX-512 12 x 32 (gemm_avx512.cpp),
-// chosen with active_isa(). Very thin products (M or N < 4) use dot / axpy loops instead of padded tiles.
+// chosen with active_isa(). Thin products (M or N < 4; < 8 for linear) use dot products instead of tiles.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -167,25 +167,49 @@ void gemm_blocked(const Operands& o, float* C) {
   });
 }
 
-// M < 4 or N < 4: every C element is a dot product; no padding to tiles.
+// Σ_k a[k] b[k] in 8 lanes (vectorisable without reassociation), lanes combined in a fixed order.
+float dot8(const float* __restrict a, const float* __restrict b, int64_t K) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8)
+    for (int l = 0; l < 8; ++l) s[l] += a[k + l] * b[k + l];
+  for (; k < K; ++k) s[k & 7] += a[k] * b[k];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+// Thin products (see thin()): every C element is a dot product, no padding to tiles. With both operands
+// contiguous along k (linear: A [M, K], B stored [N, K]) the thin side's rows stay in cache while the other
+// side's rows stream once; other layouts (only with M or N < 4) use a plain strided loop.
 void gemm_thin(const Operands& o, float* C) {
   const int64_t M = o.M, N = o.N, K = o.K;
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(K * std::min(M, N), 1));
+  auto bias = [&](int64_t j) { return o.bias ? o.bias[j] : 0.0f; };
+  if (!o.ta && o.tb) {
+    if (M <= N) {
+      parallel_for(N, grain, [&](int64_t lo, int64_t hi) {
+        for (int64_t j = lo; j < hi; ++j)
+          for (int64_t i = 0; i < M; ++i) C[i * N + j] = bias(j) + dot8(o.A + i * K, o.B + j * K, K);
+      });
+    } else {
+      parallel_for(M, grain, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i)
+          for (int64_t j = 0; j < N; ++j) C[i * N + j] = bias(j) + dot8(o.A + i * K, o.B + j * K, K);
+      });
+    }
+    return;
+  }
   parallel_for(M * N, std::max<int64_t>(1, 65536 / std::max<int64_t>(K, 1)), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t i = t / N, j = t % N;
       float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t k = 0;
-      if (!o.ta && o.tb) {  // both rows contiguous (linear's forward)
-        const float *a = o.A + i * K, *b = o.B + j * K;
-        for (; k + 8 <= K; k += 8)
-          for (int l = 0; l < 8; ++l) s[l] += a[k + l] * b[k + l];
-      }
-      for (; k < K; ++k) s[k & 7] += o.a(i, k) * o.b(k, j);
-      const float dot = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-      C[t] = (o.bias ? o.bias[j] : 0.0f) + dot;
+      for (int64_t k = 0; k < K; ++k) s[k & 7] += o.a(i, k) * o.b(k, j);
+      C[t] = bias(j) + (((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
     }
   });
 }
+
+// M or N below 4 (tiles would be mostly padding), or a linear layer with fewer than 8 rows or columns.
+bool thin(const Operands& o) { return o.M < 4 || o.N < 4 || (!o.ta && o.tb && (o.M < 8 || o.N < 8)); }
 
 }  // namespace
 
@@ -205,7 +229,7 @@ Status gemm(const KernelArgs& a) {
   MR_RETURN_IF_ERROR(expect_size("gemm: C", a.out_size[0], M * N));
   if (M == 0 || N == 0) return Status::Ok();
   const Operands o{a.in[0], a.in[1], p.hasBias ? a.in[2] : nullptr, M, N, K, p.transA == 1, p.transB == 1};
-  if (M < 4 || N < 4) gemm_thin(o, a.out[0]);
+  if (thin(o)) gemm_thin(o, a.out[0]);
   else gemm_blocked(o, a.out[0]);
   return Status::Ok();
 }

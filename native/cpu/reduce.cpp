@@ -23,7 +23,10 @@ constexpr int64_t kChunk = 16384;  // elements of a row summed by one task (inne
 constexpr int64_t kBlock = 512;    // outputs per task (inner > 1)
 constexpr int64_t kWork = 32768;   // elements per parallel grain
 
-inline float fmax_nan(float m, float v) { return (v > m || v != v) ? v : m; }
+inline float fmax_nan(float m, float v) {
+  const bool take = (v > m) | (v != v);  // no short circuit: a plain select the vectoriser takes
+  return take ? v : m;
+}
 
 double sum_lanes(const float* x, int64_t n) {
   double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -34,28 +37,33 @@ double sum_lanes(const float* x, int64_t n) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+// 32 lanes: GCC unrolls an 8-lane inner loop completely and then cannot vectorise its selects.
 float max_lanes(const float* x, int64_t n) {
-  float m[8];
-  for (int j = 0; j < 8; ++j) m[j] = x[0];
+  constexpr int L = 32;
+  float m[L];
+  for (int j = 0; j < L; ++j) m[j] = x[0];
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) m[j] = fmax_nan(m[j], x[i + j]);
+  for (; i + L <= n; i += L) {
+    const float* xi = x + i;
+    for (int j = 0; j < L; ++j) m[j] = fmax_nan(m[j], xi[j]);
+  }
   for (; i < n; ++i) m[0] = fmax_nan(m[0], x[i]);
   float r = m[0];
-  for (int j = 1; j < 8; ++j) r = fmax_nan(r, m[j]);
+  for (int j = 1; j < L; ++j) r = fmax_nan(r, m[j]);
   return r;
 }
 
-// First index of the maximum of a row (of the first NaN if there is one).
-int64_t argmax_row(const float* x, int64_t n, int64_t stride) {
-  int64_t best = 0;
-  float m = x[0];
-  for (int64_t r = 1; r < n; ++r) {
-    const float v = x[r * stride];
-    if (m != m) break;
-    if (v > m || v != v) m = v, best = r;
+// First index of the maximum of a contiguous row (of the first NaN if there is one): the vectorised maximum,
+// then a search for its first occurrence.
+int64_t argmax_row(const float* x, int64_t n) {
+  const float m = max_lanes(x, n);
+  if (m != m) {
+    for (int64_t r = 0; r < n; ++r)
+      if (x[r] != x[r]) return r;
   }
-  return best;
+  for (int64_t r = 0; r < n; ++r)
+    if (x[r] == m) return r;
+  return 0;
 }
 
 Status check(const KernelArgs& a, const ReduceParams& p, bool backward, int64_t* xs, int64_t* ys) {
@@ -160,7 +168,7 @@ Status reduce_backward(const KernelArgs& a) {
       if (p.kind == kMaxR) {
         const float* xb = x + o * R * I + i0;
         if (I == 1) {
-          arg[0] = static_cast<int32_t>(argmax_row(xb, R, 1));
+          arg[0] = static_cast<int32_t>(argmax_row(xb, R));
         } else {
           float m[kBlock];
           for (int64_t i = 0; i < n; ++i) m[i] = xb[i], arg[i] = 0;

@@ -1,8 +1,8 @@
 // Softmax over the middle axis of [outer, C, inner] and its gradient dx = y * (dy - Σ_c y·dy). Stable (the
-// maximum is subtracted), sums in double. inner == 1: one contiguous row per (outer); inner > 1: blocks of
-// `kBlock` positions processed together, channel by channel, so that every loop runs along contiguous memory.
+// maximum is subtracted), sums in double, exp by unary.cpp's vectorised exp_vec. inner == 1: one contiguous
+// row of C per task; inner > 1: blocks of `kBlock` positions processed together, channel by channel, so that
+// every loop runs along contiguous memory.
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "../core/params.h"
@@ -10,6 +10,9 @@
 #include "kernels.h"
 
 namespace mr::cpu {
+
+void exp_vec(int64_t n, const float* x, float* y);  // unary.cpp: y = e^x, x and y not overlapping
+
 namespace {
 
 constexpr int64_t kBlock = 256;
@@ -45,23 +48,44 @@ Status softmax_forward(const KernelArgs& a) {
   const char* const names[] = {"softmax: x", "softmax: y"};
   int64_t total = 0;
   MR_RETURN_IF_ERROR(check(a, p, names, &total));
+  if (total == 0) return Status::Ok();
   const int64_t C = p.C, I = p.inner;
   const float* x = a.in[0];
   float* y = a.out[0];
+  if (I == 1) {  // contiguous rows of C
+    parallel_for(p.outer, std::max<int64_t>(1, kWork / C), [&](int64_t lo, int64_t hi) {
+      float t[kBlock];
+      for (int64_t o = lo; o < hi; ++o) {
+        const float* xr = x + o * C;
+        float* yr = y + o * C;
+        float m = xr[0];
+        for (int64_t c = 1; c < C; ++c) m = fmax_nan(m, xr[c]);
+        double s = 0;
+        for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
+          const int64_t n = std::min(kBlock, C - c0);
+          for (int64_t c = 0; c < n; ++c) t[c] = xr[c0 + c] - m;
+          exp_vec(n, t, yr + c0);
+          for (int64_t c = 0; c < n; ++c) s += yr[c0 + c];
+        }
+        const float inv = static_cast<float>(1.0 / s);
+        for (int64_t c = 0; c < C; ++c) yr[c] *= inv;
+      }
+    });
+    return Status::Ok();
+  }
   for_blocks(p, [&](int64_t o, int64_t i0, int64_t n) {
-    float m[kBlock];
+    float m[kBlock], t[kBlock];
     double s[kBlock];
     const float* xb = x + o * C * I + i0;
     float* yb = y + o * C * I + i0;
     for (int64_t i = 0; i < n; ++i) m[i] = xb[i], s[i] = 0;
     for (int64_t c = 1; c < C; ++c)
       for (int64_t i = 0; i < n; ++i) m[i] = fmax_nan(m[i], xb[c * I + i]);
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t i = 0; i < n; ++i) {
-        const float e = std::exp(xb[c * I + i] - m[i]);
-        yb[c * I + i] = e;
-        s[i] += e;
-      }
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t i = 0; i < n; ++i) t[i] = xb[c * I + i] - m[i];
+      exp_vec(n, t, yb + c * I);
+      for (int64_t i = 0; i < n; ++i) s[i] += yb[c * I + i];
+    }
     float inv[kBlock];
     for (int64_t i = 0; i < n; ++i) inv[i] = static_cast<float>(1.0 / s[i]);
     for (int64_t c = 0; c < C; ++c)
@@ -75,6 +99,7 @@ Status softmax_backward(const KernelArgs& a) {
   const char* const names[] = {"softmax_backward: y", "softmax_backward: dy", "softmax_backward: dx"};
   int64_t total = 0;
   MR_RETURN_IF_ERROR(check(a, p, names, &total));
+  if (total == 0) return Status::Ok();
   const int64_t C = p.C, I = p.inner;
   const float *y = a.in[0], *dy = a.in[1];
   float* dx = a.out[0];

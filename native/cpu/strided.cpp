@@ -1,7 +1,8 @@
 // y[i] = x[offset + Σ idx_k·strides_k] over y's row-major shape (permute, slice, crop, broadcast), and its
 // gradient: dx (zeroed) += dy through the same mapping. Axes are collapsed first (size-1 axes dropped,
 // neighbours merged where the mapping is contiguous across them). The copy walks y in parallel chunks with a
-// memcpy / fill / strided inner loop. The scatter is parallel when the non-zero-stride axes provably never
+// memcpy / fill / strided inner loop; a transpose (last axis strided, another axis contiguous in x) goes by
+// 32 x 32 tiles so that x and y are both read and written in cache-line runs. The scatter is parallel when the non-zero-stride axes provably never
 // map two indices to one element: each thread then owns whole targets and sums the zero-stride (broadcast)
 // axes into each in double. Other mappings (overlapping windows) are scattered serially.
 #include <algorithm>
@@ -92,6 +93,45 @@ void walk(const Map& m, int64_t offset, int64_t lo, int64_t hi, Run run) {
   }
 }
 
+// Transposes: the last axis has a stride other than 0 and 1 and an earlier axis k has stride 1. Copies
+// tiles of (k, last) with y[.. a * ystride_k + b] <-> x[.. a + b * stride_last]; kScatter reverses the
+// direction (dx = dy for a permutation, whose targets are distinct). Returns false when it does not apply.
+template <bool kScatter>
+bool tiled(const Map& m, int64_t offset, const float* src, float* dst) {
+  constexpr int64_t T = 32;
+  const int r = m.rank, l = r - 1;
+  if (r < 2 || m.stride[l] == 0 || m.stride[l] == 1) return false;
+  int k = -1;
+  for (int d = 0; d < l; ++d)
+    if (m.stride[d] == 1) k = d;
+  if (k < 0) return false;
+  int64_t ys[kMaxRank], n = 1;
+  for (int d = r - 1; d >= 0; --d) ys[d] = n, n *= m.shape[d];
+  const int64_t tk = (m.shape[k] + T - 1) / T, tl = (m.shape[l] + T - 1) / T;
+  const int64_t outer = n / (m.shape[k] * m.shape[l]);
+  parallel_for(outer * tk * tl, std::max<int64_t>(1, kGrain / (T * T)), [&](int64_t lo, int64_t hi) {
+    for (int64_t it = lo; it < hi; ++it) {
+      const int64_t t = it % (tk * tl), a0 = (t / tl) * T, b0 = (t % tl) * T;
+      int64_t q = it / (tk * tl), xo = offset, yo = 0;
+      for (int d = r - 1; d >= 0; --d) {
+        if (d == k || d == l) continue;
+        const int64_t i = q % m.shape[d];
+        q /= m.shape[d];
+        xo += i * m.stride[d], yo += i * ys[d];
+      }
+      const int64_t na = std::min(T, m.shape[k] - a0), nb = std::min(T, m.shape[l] - b0), sl = m.stride[l];
+      for (int64_t a = a0; a < a0 + na; ++a) {
+        const int64_t xa = xo + a, ya = yo + a * ys[k];
+        for (int64_t b = b0; b < b0 + nb; ++b) {
+          if (kScatter) dst[xa + b * sl] = src[ya + b];
+          else dst[ya + b] = src[xa + b * sl];
+        }
+      }
+    }
+  });
+  return true;
+}
+
 // True when the axes with non-zero strides map distinct indices to distinct elements: sorted by stride, each
 // stride exceeds the largest offset reachable with the smaller ones.
 bool injective_nonzero(const Map& m) {
@@ -118,6 +158,7 @@ Status strided_copy(const KernelArgs& a) {
   const Map m = collapse(p);
   const float* x = a.in[0];
   float* y = a.out[0];
+  if (n == 0 || tiled<false>(m, p.offset, x, y)) return Status::Ok();
   parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
     walk(m, p.offset, lo, hi, [&](int64_t pos, int64_t src, int64_t cnt, int64_t st) {
       if (st == 1) std::memcpy(y + pos, x + src, size_t(cnt) * sizeof(float));
@@ -154,6 +195,7 @@ Status strided_scatter_add(const KernelArgs& a) {
     ystride *= m.shape[k];
   }
   if (nb == 0) {  // a permutation / slice: every dy element has its own target
+    if (tiled<true>(m, p.offset, dy, dx)) return Status::Ok();
     parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
       walk(m, p.offset, lo, hi, [&](int64_t pos, int64_t src, int64_t cnt, int64_t st) {
         for (int64_t i = 0; i < cnt; ++i) dx[src + i * st] = dy[pos + i];

@@ -1,10 +1,12 @@
 // Element-wise unary ops and their gradients (UnaryKind in params.h). Loops are written for the compiler to
 // vectorise at -O3; exp, sigmoid and tanh use a branch-free exp (Cephes polynomial, ~1 ulp) instead of
-// std::exp, which does not vectorise without -ffast-math.
+// std::exp, which does not vectorise without -ffast-math, and are compiled a second and third time for AVX2
+// and AVX-512 (target attributes) and chosen with active_isa(); the memory-bound rest stays portable.
 #include <math.h>
 
 #include <cstring>
 
+#include "../core/cpu_features.h"
 #include "../core/params.h"
 #include "../core/parallel.h"
 #include "kernels.h"
@@ -20,12 +22,18 @@ namespace {
 
 constexpr int64_t kGrain = 32768;
 
-inline float bits_to_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
-inline uint32_t float_to_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+#if defined(__GNUC__) || defined(__clang__)
+#define MR_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define MR_ALWAYS_INLINE inline
+#endif
+
+MR_ALWAYS_INLINE float bits_to_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+MR_ALWAYS_INLINE uint32_t float_to_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
 
 // e^x for all floats: NaN stays NaN, x > 88.73 gives inf, x < -103.98 gives 0 (denormals in between). The
 // power of two is applied in two halves so that 2^n for n in [-150, 128] never leaves the exponent range.
-inline float exp_fast(float x) {
+MR_ALWAYS_INLINE float exp_fast(float x) {
   x = x > 88.8f ? 88.8f : x;  // comparisons written so that NaN passes through
   x = x < -104.0f ? -104.0f : x;
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
@@ -48,15 +56,15 @@ inline float exp_fast(float x) {
 }
 
 // Bit-level fabs/copysign: the <cmath> wrappers are not inlined under a different optimize pragma.
-inline float abs_bits(float x) { return bits_to_float(float_to_bits(x) & 0x7fffffffu); }
-inline float copysign_bits(float mag, float sign) {
+MR_ALWAYS_INLINE float abs_bits(float x) { return bits_to_float(float_to_bits(x) & 0x7fffffffu); }
+MR_ALWAYS_INLINE float copysign_bits(float mag, float sign) {
   return bits_to_float((float_to_bits(mag) & 0x7fffffffu) | (float_to_bits(sign) & 0x80000000u));
 }
 
-inline float sigmoid_fast(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
+MR_ALWAYS_INLINE float sigmoid_fast(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
 
 // tanh: odd polynomial (Cephes tanhf) for |x| < 0.625, where 1 - 2/(e^2x + 1) would cancel; that form elsewhere.
-inline float tanh_fast(float x) {
+MR_ALWAYS_INLINE float tanh_fast(float x) {
   const float a = abs_bits(x);
   const float z = x * x;
   float p = -5.70498872745e-3f;
@@ -69,19 +77,59 @@ inline float tanh_fast(float x) {
   return a < 0.625f ? small : big;
 }
 
+// The loops take f and the pointers by value: reached through the closure, f's captures (alpha) could alias
+// the output as far as the compiler knows, and it would neither hoist nor vectorise.
 template <typename F>
-void map1(int64_t n, const float* __restrict x, float* __restrict y, F f) {
-  parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) y[i] = f(x[i]);
-  });
+MR_ALWAYS_INLINE void loop1(int64_t n, const float* __restrict x, float* __restrict y, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+template <typename F>
+void loop3(int64_t n, const float* __restrict x, const float* __restrict y, const float* __restrict dy,
+           float* __restrict dx, F f) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
 }
 
 template <typename F>
-void map3(int64_t n, const float* __restrict x, const float* __restrict y, const float* __restrict dy,
-          float* __restrict dx, F f) {
-  parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) dx[i] = f(x[i], y[i], dy[i]);
-  });
+void map1(int64_t n, const float* x, float* y, F f) {
+  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { loop1(hi - lo, x + lo, y + lo, f); });
+}
+
+// exp, sigmoid and tanh loops for each instruction set: the always-inline loop and functions take the
+// instruction set of the function they are inlined into.
+enum class Fn { Exp, Sigmoid, Tanh };
+template <Fn K>
+MR_ALWAYS_INLINE float fn(float v) {
+  return K == Fn::Exp ? exp_fast(v) : K == Fn::Sigmoid ? sigmoid_fast(v) : tanh_fast(v);
+}
+template <Fn K>
+void fn_portable(int64_t n, const float* x, float* y) { loop1(n, x, y, fn<K>); }
+#if defined(MR_X86) && (defined(__GNUC__) || defined(__clang__))
+template <Fn K>
+__attribute__((target("avx2,fma"))) void fn_avx2(int64_t n, const float* x, float* y) { loop1(n, x, y, fn<K>); }
+template <Fn K>
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void fn_avx512(int64_t n, const float* x,
+                                                                                     float* y) {
+  loop1(n, x, y, fn<K>);
+}
+#endif
+template <Fn K>
+void fn_loop(int64_t n, const float* x, float* y) {
+#if defined(MR_X86) && (defined(__GNUC__) || defined(__clang__))
+  switch (active_isa()) {
+    case Isa::Avx512: return fn_avx512<K>(n, x, y);
+    case Isa::Avx2: return fn_avx2<K>(n, x, y);
+    default: break;
+  }
+#endif
+  fn_portable<K>(n, x, y);
+}
+template <Fn K>
+void map_fn(int64_t n, const float* x, float* y) {
+  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { fn_loop<K>(hi - lo, x + lo, y + lo); });
+}
+template <typename F>
+void map3(int64_t n, const float* x, const float* y, const float* dy, float* dx, F f) {
+  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { loop3(hi - lo, x + lo, y + lo, dy + lo, dx + lo, f); });
 }
 
 Status check(const KernelArgs& a, const UnaryParams& p, const char* inputs[]) {
@@ -92,6 +140,9 @@ Status check(const KernelArgs& a, const UnaryParams& p, const char* inputs[]) {
 }
 
 }  // namespace
+
+// y[i] = e^x[i] with the vectorised exp above (also used by softmax.cpp, which declares it).
+void exp_vec(int64_t n, const float* x, float* y) { fn_loop<Fn::Exp>(n, x, y); }
 
 Status unary_forward(const KernelArgs& a) {
   const auto& p = params_of<UnaryParams>(a);
@@ -104,9 +155,9 @@ Status unary_forward(const KernelArgs& a) {
   switch (p.kind) {
     case kRelu: map1(n, x, y, [](float v) { return v < 0.0f ? 0.0f : v; }); break;  // NaN propagates
     case kLeakyRelu: map1(n, x, y, [=](float v) { return v > 0.0f ? v : v * alpha; }); break;
-    case kSigmoid: map1(n, x, y, [](float v) { return sigmoid_fast(v); }); break;
-    case kTanh: map1(n, x, y, [](float v) { return tanh_fast(v); }); break;
-    case kExp: map1(n, x, y, [](float v) { return exp_fast(v); }); break;
+    case kSigmoid: map_fn<Fn::Sigmoid>(n, x, y); break;
+    case kTanh: map_fn<Fn::Tanh>(n, x, y); break;
+    case kExp: map_fn<Fn::Exp>(n, x, y); break;
     case kLog: map1(n, x, y, [](float v) { return logf(v); }); break;
     case kAbs: map1(n, x, y, [](float v) { return abs_bits(v); }); break;
     case kSquare: map1(n, x, y, [](float v) { return v * v; }); break;
@@ -131,7 +182,9 @@ Status unary_backward(const KernelArgs& a) {
       map3(n, x, y, dy, dx, [=](float v, float, float g) { return v > 0.0f ? g : g * alpha; });
       break;
     case kSigmoid: map3(n, x, y, dy, dx, [](float, float o, float g) { return g * (1.0f - o) * o; }); break;
-    case kTanh: map3(n, x, y, dy, dx, [](float, float o, float g) { return g * (1.0f - o * o); }); break;
+    case kTanh:  // (1 - y)(1 + y): 1 - y is exact near |y| = 1, where 1 - y * y loses digits
+      map3(n, x, y, dy, dx, [](float, float o, float g) { return g * ((1.0f - o) * (1.0f + o)); });
+      break;
     case kExp: map3(n, x, y, dy, dx, [](float, float o, float g) { return g * o; }); break;
     case kLog: map3(n, x, y, dy, dx, [](float v, float, float g) { return g / v; }); break;
     case kAbs:

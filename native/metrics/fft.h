@@ -17,12 +17,15 @@ class Fft {
  public:
   explicit Fft(int64_t n);
   int64_t size() const { return n_; }
-  void forward(cd* data, cd* scratch) const { run(data, scratch, false); }
-  void inverse(cd* data, cd* scratch) const { run(data, scratch, true); }  // unscaled
+  void forward(cd* data, cd* scratch) const { run(data, 1, scratch, false); }
+  void inverse(cd* data, cd* scratch) const { run(data, 1, scratch, true); }  // unscaled
+  // `batch` transforms at once, element j of transform b at data[j * batch + b]; scratch of size() * batch.
+  void forward(cd* data, int64_t batch, cd* scratch) const { run(data, batch, scratch, false); }
+  void inverse(cd* data, int64_t batch, cd* scratch) const { run(data, batch, scratch, true); }
   static int64_t good_size(int64_t n);                                     // smallest 2^a 3^b 5^c >= n
 
  private:
-  void run(cd* data, cd* scratch, bool inverse) const;
+  void run(cd* data, int64_t batch, cd* scratch, bool inverse) const;
   int64_t n_;
   std::vector<int> radix_;
   std::vector<size_t> tw_offset_;

@@ -1,9 +1,12 @@
 // Local thickness (Hildebrand & Ruegsegger 1997) from the exact squared distance transform d2: the ball of centre
 // c is B(c) = {p : |p - c|^2 < d2(c)} (the voxels nearer to c than its nearest wall voxel), and a voxel's
 // thickness is the diameter 2 sqrt(d2) - 1 of the largest such ball holding it (a slab t voxels thick reads t for
-// odd t, t - 1 for even t). Balls contained in a neighbour's ball (sqrt(d2n) >= sqrt(d2c) + |n - c|, tested in
-// exact integers) are skipped; the rest (the distance ridge) are painted with a max, each thread owning a range of
-// z planes so that no two threads write the same voxel. The result equals the brute-force definition.
+// odd t, t - 1 for even t). A ball whose voxels all lie in a 26-neighbour's ball is skipped (its voxels get at
+// least the neighbour's larger value): B_e(c) is inside B_f(c + d) iff f > max_{|p|^2 < e} |p - d|^2, tabulated
+// per e for the three neighbour classes (face, edge, corner); beyond the table the continuous criterion
+// sqrt(f) >= sqrt(e) + |d| (weaker, still safe) is used. The remaining centres are painted with a max, row runs
+// from a per-e table, each thread owning a range of z planes so that no two threads write the same voxel. The
+// result equals the brute-force definition (native/tests/metrics_check.cpp compares them).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -16,23 +19,74 @@ namespace stats {
 
 namespace {
 
+struct Row {
+  int32_t dz, dy, hx;
+};
+
+struct Ball {
+  std::vector<Row> rows;          // by dz ascending
+  std::vector<int32_t> dz_start;  // rows of dz = k - h start at dz_start[k]; size 2h + 2
+};
+
 struct Centre {
   int32_t y, x;
   uint32_t e;  // d2
 };
 
-// B(c) inside B(n) for |n - c|^2 = k: sqrt(en) >= sqrt(ec) + sqrt(k).
-inline bool contained(uint64_t ec, uint64_t en, uint64_t k) {
-  if (en < ec + k) return false;
-  const unsigned __int128 lhs = en - ec - k;
-  return lhs * lhs >= (unsigned __int128)(4) * ec * k;
-}
+// need[t][e] = smallest f such that B_e(0) lies inside B_f(d_t), d_0 = (1,0,0), d_1 = (1,1,0), d_2 = (1,1,1);
+// for e <= cap.
+struct ContainTable {
+  int64_t cap = 0;
+  std::vector<int64_t> need[3];
+  explicit ContainTable(int64_t emax) {
+    cap = std::min<int64_t>(emax, 65536);
+    const int64_t r = static_cast<int64_t>(std::ceil(std::sqrt(double(cap)))) + 1;
+    // g[t][s] = max of -p . d_t over lattice points with |p|^2 = s (INT64_MIN when there is none).
+    std::vector<int64_t> g[3];
+    for (auto& v : g) v.assign(cap + 1, INT64_MIN);
+    for (int64_t z = -r; z <= r; ++z)
+      for (int64_t y = -r; y <= r; ++y)
+        for (int64_t x = -r; x <= r; ++x) {
+          const int64_t s = x * x + y * y + z * z;
+          if (s > cap) continue;
+          const int64_t dot[3] = {-x, -x - y, -x - y - z};
+          for (int t = 0; t < 3; ++t) g[t][s] = std::max(g[t][s], dot[t]);
+        }
+    for (int t = 0; t < 3; ++t) {
+      need[t].assign(cap + 1, 0);
+      int64_t best = INT64_MIN;  // max over s < e of s + 2 g(s)
+      for (int64_t e = 1; e <= cap; ++e) {
+        if (g[t][e - 1] != INT64_MIN) best = std::max(best, (e - 1) + 2 * g[t][e - 1]);
+        need[t][e] = best + (t + 1) + 1;
+      }
+    }
+  }
+  bool contained(uint64_t e, uint64_t f, int cls) const {  // cls = |d|^2 - 1
+    if (int64_t(e) <= cap) return int64_t(f) >= need[cls][e];
+    if (f < e + cls + 1) return false;
+    const unsigned __int128 lhs = f - e - (cls + 1);
+    return lhs * lhs >= (unsigned __int128)(4) * e * (cls + 1);
+  }
+};
 
 inline int64_t isqrt(int64_t m) {  // floor(sqrt(m)), m >= 0
   int64_t r = static_cast<int64_t>(std::sqrt(double(m)));
   while (r * r > m) --r;
   while ((r + 1) * (r + 1) <= m) ++r;
   return r;
+}
+
+void make_ball(uint32_t e, Ball* b) {
+  b->rows.clear();
+  b->dz_start.clear();
+  const int64_t e1 = int64_t(e) - 1, h = isqrt(e1);
+  for (int64_t dz = -h; dz <= h; ++dz) {
+    b->dz_start.push_back(int32_t(b->rows.size()));
+    const int64_t hy = isqrt(e1 - dz * dz);
+    for (int64_t dy = -hy; dy <= hy; ++dy)
+      b->rows.push_back({int32_t(dz), int32_t(dy), int32_t(isqrt(e1 - dz * dz - dy * dy))});
+  }
+  b->dz_start.push_back(int32_t(b->rows.size()));
 }
 
 }  // namespace
@@ -47,6 +101,9 @@ Status local_thickness(const uint8_t* labels, Grid g, uint8_t phase, Thickness* 
   if (first == g.size() || d2[first] == kNoBackground) return Status::Ok();  // no phase, or no wall: undefined
   out->defined = true;
 
+  uint32_t dmax = 0;
+  for (int64_t i = 0; i < g.size(); ++i) dmax = std::max(dmax, d2[i]);
+  const ContainTable table(dmax);
   // Ridge centres per z plane.
   std::vector<std::vector<Centre>> ridge(nz);
   std::atomic<bool> stop{false};
@@ -71,7 +128,7 @@ Status local_thickness(const uint8_t* labels, Grid g, uint8_t phase, Thickness* 
                 const int64_t xx = x + dx;
                 if (xx < 0 || xx >= nx || (dx | dy | dz) == 0) continue;
                 const uint32_t en = d2[(zz * ny + yy) * nx + xx];
-                if (en > e && contained(e, en, uint64_t(dx * dx + dy * dy + dz * dz))) {
+                if (en > e && table.contained(e, en, dx * dx + dy * dy + dz * dz - 1)) {
                   keep = false;
                   break;
                 }
@@ -89,8 +146,17 @@ Status local_thickness(const uint8_t* labels, Grid g, uint8_t phase, Thickness* 
     for (auto& c : plane) emax = std::max(emax, c.e);
   const int64_t reach = isqrt(int64_t(emax) - 1);
 
-  // Paint: t2[p] = max d2(c) over ridge balls holding p (reusing d2's storage is not possible: it is read above).
-  std::vector<uint32_t> t2(g.size(), 0);
+  // Row runs of each ball size present: B_e = rows (dz, dy) with |x| <= hx, grouped by dz; tabulated for
+  // e <= kRowCap (at most ~16 MB), made per ball above that.
+  constexpr uint32_t kRowCap = 1024;
+  std::vector<Ball> balls(std::min(emax, kRowCap) + 1);
+  for (auto& plane : ridge)
+    for (auto& c : plane)
+      if (c.e <= kRowCap && balls[c.e].rows.empty()) make_ball(c.e, &balls[c.e]);
+
+  // Paint: t2[p] = max d2(c) over ridge balls holding p (in d2's storage: the ridge list has what is needed).
+  std::vector<uint32_t> t2 = std::move(d2);
+  std::fill(t2.begin(), t2.end(), 0u);
   std::atomic<int64_t> done{0};
   std::vector<double> plane_sum(nz, 0.0);
   std::vector<std::vector<int64_t>> plane_hist(nz);
@@ -99,21 +165,21 @@ Status local_thickness(const uint8_t* labels, Grid g, uint8_t phase, Thickness* 
       stop = true;
       return;
     }
+    Ball big;
     for (int64_t cz = std::max<int64_t>(0, z0 - reach); cz < std::min(nz, z1 + reach); ++cz) {
       for (const Centre& c : ridge[cz]) {
-        const int64_t e1 = int64_t(c.e) - 1;  // |p - c|^2 <= e1
-        const int64_t h = isqrt(e1);
-        const int64_t za = std::max(z0, cz - h), zb = std::min(z1 - 1, cz + h);
-        for (int64_t z = za; z <= zb; ++z) {
-          const int64_t rz = e1 - (z - cz) * (z - cz);
-          const int64_t hy = isqrt(rz);
-          const int64_t ya = std::max<int64_t>(0, c.y - hy), yb = std::min<int64_t>(ny - 1, c.y + hy);
-          for (int64_t y = ya; y <= yb; ++y) {
-            const int64_t hx = isqrt(rz - (y - c.y) * (y - c.y));
-            const int64_t xa = std::max<int64_t>(0, c.x - hx), xb = std::min<int64_t>(nx - 1, c.x + hx);
-            uint32_t* row = t2.data() + (z * ny + y) * nx;
-            for (int64_t x = xa; x <= xb; ++x) row[x] = std::max(row[x], c.e);
-          }
+        const int64_t h = isqrt(int64_t(c.e) - 1);
+        const int64_t da = std::max(-h, z0 - cz), db = std::min(h, z1 - 1 - cz);  // dz range in this slab
+        if (da > db) continue;
+        if (c.e > kRowCap) make_ball(c.e, &big);
+        const Ball& b = c.e > kRowCap ? big : balls[c.e];
+        for (int32_t i = b.dz_start[da + h]; i < b.dz_start[db + h + 1]; ++i) {
+          const Row& r = b.rows[i];
+          const int64_t y = c.y + r.dy;
+          if (y < 0 || y >= ny) continue;
+          const int64_t xa = std::max<int64_t>(0, c.x - r.hx), xb = std::min<int64_t>(nx - 1, c.x + r.hx);
+          uint32_t* row = t2.data() + ((cz + r.dz) * ny + y) * nx;
+          for (int64_t x = xa; x <= xb; ++x) row[x] = std::max(row[x], c.e);
         }
       }
     }

@@ -25,49 +25,57 @@ double ssim(const uint8_t* a, const uint8_t* b, Grid g, const double* val, const
   std::vector<double> plane_sum(nz, 0.0);
   std::atomic<int64_t> done{0};
   parallel_for(z1 - z0, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<double> Z(5 * ny * nx), Y(5 * nx);
+    // Rows filtered along z, kept in a ring of `taps` rows (5 quantities each); then y and x filters.
+    std::vector<double> ring(taps * 5 * nx), Y(5 * nx), X(5 * nx);
+    const int64_t plane = ny * nx, vx_n = nx - 2 * pad;
+    const int64_t ztaps = two_d ? 1 : taps;
     for (int64_t zi = lo; zi < hi; ++zi) {
       if (stop || p.cancelled()) {
         stop = true;
         return;
       }
       const int64_t z = z0 + zi;
-      // z filter of ux, uy, uxx, uyy, uxy (planes of ny * nx)
-      std::fill(Z.begin(), Z.end(), 0.0);
-      const int64_t plane = ny * nx;
-      for (int64_t k = 0; k < (two_d ? 1 : taps); ++k) {
-        const double wk = two_d ? 1.0 : w[k];
-        const int64_t zz = two_d ? 0 : z + k - pad;
-        const uint8_t* pa = a + zz * plane;
-        const uint8_t* pb = b + zz * plane;
-        for (int64_t i = 0; i < plane; ++i) {
-          const double va = val[pa[i]], vb = val[pb[i]];
-          Z[i] += wk * va;
-          Z[plane + i] += wk * vb;
-          Z[2 * plane + i] += wk * (va * va);
-          Z[3 * plane + i] += wk * (vb * vb);
-          Z[4 * plane + i] += wk * (va * vb);
+      auto z_row = [&](int64_t y) {  // the z-filtered row y into its ring slot
+        double* r = ring.data() + (y % taps) * 5 * nx;
+        std::fill(r, r + 5 * nx, 0.0);
+        for (int64_t k = 0; k < ztaps; ++k) {
+          const double wk = two_d ? 1.0 : w[k];
+          const int64_t zz = two_d ? 0 : z + k - pad;
+          const uint8_t* pa = a + zz * plane + y * nx;
+          const uint8_t* pb = b + zz * plane + y * nx;
+          for (int64_t x = 0; x < nx; ++x) {
+            const double va = val[pa[x]], vb = val[pb[x]];
+            r[x] += wk * va;
+            r[nx + x] += wk * vb;
+            r[2 * nx + x] += wk * (va * va);
+            r[3 * nx + x] += wk * (vb * vb);
+            r[4 * nx + x] += wk * (va * vb);
+          }
         }
-      }
+      };
+      for (int64_t y = 0; y < 2 * pad; ++y) z_row(y);
       double sum = 0;
       for (int64_t y = pad; y < ny - pad; ++y) {
+        z_row(y + pad);
         std::fill(Y.begin(), Y.end(), 0.0);
         for (int64_t k = 0; k < taps; ++k) {
           const double wk = w[k];
-          const int64_t yy = y + k - pad;
-          for (int q = 0; q < 5; ++q) {
-            const double* src = Z.data() + q * plane + yy * nx;
-            double* dst = Y.data() + q * nx;
-            for (int64_t x = 0; x < nx; ++x) dst[x] += wk * src[x];
+          const double* src = ring.data() + ((y + k - pad) % taps) * 5 * nx;
+          for (int64_t i = 0; i < 5 * nx; ++i) Y[i] += wk * src[i];
+        }
+        for (int q = 0; q < 5; ++q) {
+          double* dst = X.data() + q * vx_n;
+          std::fill(dst, dst + vx_n, 0.0);
+          for (int64_t k = 0; k < taps; ++k) {
+            const double wk = w[k];
+            const double* src = Y.data() + q * nx + k;
+            for (int64_t x = 0; x < vx_n; ++x) dst[x] += wk * src[x];
           }
         }
-        for (int64_t x = pad; x < nx - pad; ++x) {
-          double u[5] = {0, 0, 0, 0, 0};
-          for (int64_t k = 0; k < taps; ++k)
-            for (int q = 0; q < 5; ++q) u[q] += w[k] * Y[q * nx + x + k - pad];
-          const double ux = u[0], uy = u[1];
-          const double vx = cov_norm * (u[2] - ux * ux), vy = cov_norm * (u[3] - uy * uy);
-          const double vxy = cov_norm * (u[4] - ux * uy);
+        for (int64_t x = 0; x < vx_n; ++x) {
+          const double ux = X[x], uy = X[vx_n + x];
+          const double vx = cov_norm * (X[2 * vx_n + x] - ux * ux), vy = cov_norm * (X[3 * vx_n + x] - uy * uy);
+          const double vxy = cov_norm * (X[4 * vx_n + x] - ux * uy);
           const double A1 = 2 * ux * uy + C1, A2 = 2 * vxy + C2;
           const double B1 = ux * ux + uy * uy + C1, B2 = vx + vy + C2;
           sum += (A1 * A2) / (B1 * B2);

@@ -47,7 +47,8 @@ Status two_point_directional(const uint8_t* labels, Grid g, uint8_t phase, const
 // Radially averaged S2 for |d| in bins of width 1 (bin r holds |d| in [r - 0.5, r + 0.5)), r = 0..max_r: the
 // total count of pairs at displacements d in the bin that are both in the phase, over the total number of pairs at
 // those displacements inside the volume (zero-padded FFT autocorrelation; counts are rounded to the exact
-// integers). 2D images use in-plane displacements. pairs[r] is the denominator.
+// integers). 2D images use in-plane displacements. pairs[r] is the denominator. max_r is clipped to the largest
+// extent - 1.
 struct RadialS2 {
   std::vector<double> value;
   std::vector<double> pairs;

@@ -66,7 +66,7 @@ struct CoarseLevel {
 class Multigrid {
  public:
   // Builds the hierarchy; `over_correction` scales every coarse correction; `sweeps` = smoothing steps.
-  void build(const FineGrid& g, double over_correction = 1.6, int sweeps = 1);
+  void build(const FineGrid& g, double over_correction = 1.8, int sweeps = 1);
   // z = M^{-1} r (z is padded).
   void apply(const double* r, float* z);
   int levels() const { return static_cast<int>(coarse_.size()) + 1; }
@@ -78,7 +78,7 @@ class Multigrid {
 
   const FineGrid* g_ = nullptr;
   std::vector<CoarseLevel> coarse_;
-  double alpha_ = 1.6;
+  double alpha_ = 1.8;
   int sweeps_ = 1;
   std::vector<int64_t> dense_ids_;
   std::vector<double> dense_l_;  // Cholesky factor, row-major lower triangle

@@ -48,17 +48,17 @@ Status tortuosity(const LabelVolume& vol, int label, const TortuosityOptions& op
 // Stokes flow through voxels with label `label` (the pore phase) by a D3Q19 two-relaxation-time lattice
 // Boltzmann scheme with the linear (Stokes) equilibrium, halfway bounce-back at solid voxels and at the side faces
 // (or periodic side faces), a body force along `axis` inside the sample, periodic along `axis`, with
-// `reservoir_layers` open fluid layers added before and after the sample. k = nu * U / (g + dp / L) in voxel^2,
-// U = Darcy velocity (flux over the whole cross-section), dp = pressure drop measured in the reservoir planes next
-// to the sample.
+// `reservoir_layers` (0 or >= 2) open fluid layers added before and after the sample. k = nu * U / (g + dp / L) in
+// voxel^2, U = Darcy velocity (flux over the whole cross-section), dp = pressure drop between the two faces of the
+// sample, extrapolated linearly from the two reservoir planes next to each face.
 struct PermeabilityOptions {
   int axis = 0;
   int reservoir_layers = 3;
   bool periodic_sides = false;
-  double tolerance = 1e-6;   // relative change of k over `check_every` steps
+  double tolerance = 1e-4;   // on the estimated relative error of k (from the geometric decay of its changes)
   int64_t max_steps = 0;     // 0: 200000
   int check_every = 100;
-  double tau = 1.5;          // relaxation time of the symmetric moments: nu = (tau - 1/2) / 3
+  double tau = 0.6;          // relaxation time of the symmetric moments: nu = (tau - 1/2) / 3
 };
 
 struct PermeabilityResult {
@@ -68,6 +68,7 @@ struct PermeabilityResult {
   int64_t fluid_nodes = 0;   // lattice nodes solved (connected pore voxels + reservoirs)
   int64_t steps = 0;
   double change = 0;         // last relative change of k per check interval
+  double error_estimate = 0; // estimated relative error of k
   bool converged = false;
   double darcy_velocity = 0, pressure_gradient = 0, viscosity = 0;
   double seconds = 0;

@@ -3,7 +3,6 @@
 // reductions in float64 over fixed blocks, so the result does not depend on the thread count. Convergence is
 // judged on the true residual b - A x recomputed in float64 (the recurrence is restarted if they disagree).
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
 #include <new>
 #include <string>
@@ -41,7 +40,7 @@ Status solve(const FineGrid& g, const TortuosityOptions& opt, const Control& ctl
   std::vector<double> r(static_cast<size_t>(n)), q(static_cast<size_t>(n));
   transport::Multigrid mg;
   const bool use_mg = opt.preconditioner != 0;
-  if (use_mg) mg.build(g, getenv("MG_ALPHA") ? atof(getenv("MG_ALPHA")) : 1.6, getenv("MG_SWEEPS") ? atoi(getenv("MG_SWEEPS")) : 1);
+  if (use_mg) mg.build(g);
   out->levels = use_mg ? mg.levels() : 1;
   std::vector<float> inv_diag;
   if (!use_mg) {

@@ -1,11 +1,14 @@
 // Radially averaged two-point correlation from the zero-padded (non-periodic) FFT autocorrelation of the phase
 // indicator. Padding each axis to n + R (R = largest lag kept) makes the circular correlation equal the linear one
-// for |d_k| <= R. Memory is kept to one complex half-spectrum of the unpadded z/y extent:
-//   A: real FFT along x of every row (two rows per complex FFT), stored as planes [kx][z][y];
-//   B: per kx plane, FFT along y and z (zero-padded), |F|^2, inverse along z and y, keeping dz in [0, R] and
-//      dy in [-R, R] (written back into the plane);
-//   C: per (dz, dy) row, inverse real FFT along x; the counts are rounded to the exact integers and binned by
-//      round(|d|), with d and -d both counted.
+// for |d_k| <= R. Memory: one complex half-spectrum of the unpadded y/z extent (~12 bytes per voxel for a cube).
+//   A: FFT along x of two slices at once (slice z + i slice z+1), split into the two real half-spectra, stored as
+//      planes [kx][y][z];
+//   B: per kx plane: FFT along z of each row, along y, |F|^2, inverse along y; for the kept rows dy in [-R, R]
+//      inverse along z, keeping dz in [0, R], written back into the plane as [dz][dy];
+//   C: per pair of dz, inverse along x (both dz in one complex transform); the counts are rounded to the exact
+//      integers and binned by round(|d|), with d and -d both counted.
+// Every transform runs on tiles of kTile lines held side by side (element j of line t at j * kTile + t), which
+// keeps a tile in L1/L2 and lets the butterflies vectorise across lines.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -22,9 +25,9 @@ namespace stats {
 namespace {
 
 struct Layout {
-  int64_t R, Rx, Ry, Rz, Mx, My, Mz, Hx, plane;
+  int64_t R, Rx, Ry, Rz, Mx, My, Mz, Hx, wy, plane;
   Layout(Grid g, int64_t max_r) {
-    R = std::max<int64_t>(max_r, 0);
+    R = std::min(std::max<int64_t>(max_r, 0), std::max({g.nx, g.ny, g.nz}) - 1);  // beyond: no pairs
     Rx = std::min(R, g.nx - 1);
     Ry = std::min(R, g.ny - 1);
     Rz = std::min(R, g.nz - 1);
@@ -32,17 +35,20 @@ struct Layout {
     My = Fft::good_size(g.ny + Ry);
     Mz = Fft::good_size(g.nz + Rz);
     Hx = Mx / 2 + 1;
-    plane = std::max(g.nz * g.ny, (Rz + 1) * (2 * Ry + 1));
+    wy = 2 * Ry + 1;
+    plane = std::max(g.nz * g.ny, (Rz + 1) * wy);
   }
 };
 
 inline cd conj(cd a) { return {a.re, -a.im}; }
 
+constexpr int64_t kTile = 8;
+
 }  // namespace
 
 int64_t two_point_radial_bytes(Grid g, int64_t max_r) {
   Layout L(g, max_r);
-  const int64_t per_thread = (g.nz * L.My + (L.Rz + 1) * L.My + 2 * std::max({L.Mx, L.My, L.Mz}) + 16 * L.Hx) * 16;
+  const int64_t per_thread = (L.My * L.Mz + 2 * kTile * std::max({L.Mx, L.My, L.Mz})) * 16;
   return L.Hx * L.plane * 16 + per_thread * num_threads();
 }
 
@@ -54,120 +60,143 @@ Status two_point_radial(const uint8_t* labels, Grid g, uint8_t phase, int64_t ma
   try {
     A.assign(static_cast<size_t>(L.Hx * L.plane), cd{0, 0});
   } catch (const std::bad_alloc&) {
-    return Error(Code::OutOfMemory, "radial S2 needs " + std::to_string(L.Hx * L.plane * 16) + " bytes");
+    return Error(Code::OutOfMemory, "radial S2 needs " + std::to_string(two_point_radial_bytes(g, max_r)) + " bytes");
   }
   const Fft fx(L.Mx), fy(L.My), fz(L.Mz);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> done{0};
 
-  // A: x transforms, 16 rows of one slice at a time (pairs of rows share one complex FFT).
-  constexpr int64_t kTile = 16;
+  // A: x transforms of slice pairs, kTile rows at a time.
+  const int64_t zpairs = (nz + 1) / 2;
   const int64_t ytiles = (ny + kTile - 1) / kTile;
-  parallel_for(nz * ytiles, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<cd> buf(L.Mx), scratch(L.Mx), spec(kTile * L.Hx);
-    for (int64_t t = lo; t < hi && !stop; ++t) {
+  parallel_for(zpairs * ytiles, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<cd> T(L.Mx * kTile), scratch(L.Mx * kTile);
+    for (int64_t item = lo; item < hi && !stop; ++item) {
       if (p.cancelled()) {
         stop = true;
         return;
       }
-      const int64_t z = t / ytiles, y0 = (t % ytiles) * kTile, y1 = std::min(ny, y0 + kTile);
-      for (int64_t y = y0; y < y1; y += 2) {
-        const uint8_t* ra = labels + (z * ny + y) * nx;
-        const uint8_t* rb = y + 1 < y1 ? ra + nx : nullptr;
-        for (int64_t x = 0; x < nx; ++x) buf[x] = {double(ra[x] == phase), rb ? double(rb[x] == phase) : 0.0};
-        std::fill(buf.begin() + nx, buf.end(), cd{0, 0});
-        fx.forward(buf.data(), scratch.data());
-        cd* sa = spec.data() + (y - y0) * L.Hx;
-        cd* sb = sa + L.Hx;
-        for (int64_t k = 0; k < L.Hx; ++k) {
-          const cd zk = buf[k], zm = conj(buf[(L.Mx - k) % L.Mx]);
-          sa[k] = {0.5 * (zk.re + zm.re), 0.5 * (zk.im + zm.im)};
-          if (rb) sb[k] = {0.5 * (zk.im - zm.im), -0.5 * (zk.re - zm.re)};
+      const int64_t z = 2 * (item / ytiles), y0 = (item % ytiles) * kTile, w = std::min(kTile, ny - y0);
+      const bool two = z + 1 < nz;
+      std::fill(T.begin(), T.end(), cd{0, 0});
+      for (int64_t t = 0; t < w; ++t) {
+        const uint8_t* ra = labels + (z * ny + y0 + t) * nx;
+        const uint8_t* rb = two ? ra + ny * nx : nullptr;
+        for (int64_t x = 0; x < nx; ++x) T[x * kTile + t] = {double(ra[x] == phase), rb ? double(rb[x] == phase) : 0.0};
+      }
+      fx.forward(T.data(), kTile, scratch.data());
+      for (int64_t k = 0; k < L.Hx; ++k) {
+        const cd* zk = T.data() + k * kTile;
+        const cd* zm = T.data() + ((L.Mx - k) % L.Mx) * kTile;
+        cd* dst = A.data() + k * L.plane + y0 * nz + z;
+        for (int64_t t = 0; t < w; ++t) {
+          const cd a = zk[t], b = conj(zm[t]);
+          dst[t * nz] = {0.5 * (a.re + b.re), 0.5 * (a.im + b.im)};
+          if (two) dst[t * nz + 1] = {0.5 * (a.im - b.im), -0.5 * (a.re - b.re)};
         }
       }
-      for (int64_t k = 0; k < L.Hx; ++k) {
-        cd* dst = A.data() + k * L.plane + z * ny;
-        for (int64_t y = y0; y < y1; ++y) dst[y] = spec[(y - y0) * L.Hx + k];
-      }
-      p.report(0.2 * double(done.fetch_add(1) + 1) / double(nz * ytiles));
+      p.report(0.2 * double(done.fetch_add(1) + 1) / double(zpairs * ytiles));
     }
   });
   if (stop) return aborted();
 
-  // B: y and z per kx plane.
+  // B: z and y per kx plane. W holds the plane as [y][kz].
   done = 0;
-  const int64_t wy = 2 * L.Ry + 1;
   parallel_for(L.Hx, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<cd> W(nz * L.My), G((L.Rz + 1) * L.My), buf(std::max(L.My, L.Mz)), scratch(std::max(L.My, L.Mz));
+    std::vector<cd> W(L.My * L.Mz), T(kTile * std::max(L.My, L.Mz)), scratch(kTile * std::max(L.My, L.Mz));
     for (int64_t k = lo; k < hi && !stop; ++k) {
       if (p.cancelled()) {
         stop = true;
         return;
       }
       cd* P = A.data() + k * L.plane;
-      for (int64_t z = 0; z < nz; ++z) {
-        cd* row = W.data() + z * L.My;
-        std::copy(P + z * ny, P + z * ny + ny, row);
-        std::fill(row + ny, row + L.My, cd{0, 0});
-        fy.forward(row, scratch.data());
+      // z forward on rows y < ny.
+      for (int64_t y0 = 0; y0 < ny; y0 += kTile) {
+        const int64_t w = std::min(kTile, ny - y0);
+        std::fill(T.begin(), T.begin() + L.Mz * kTile, cd{0, 0});
+        for (int64_t t = 0; t < w; ++t)
+          for (int64_t z = 0; z < nz; ++z) T[z * kTile + t] = P[(y0 + t) * nz + z];
+        fz.forward(T.data(), kTile, scratch.data());
+        for (int64_t t = 0; t < w; ++t)
+          for (int64_t q = 0; q < L.Mz; ++q) W[(y0 + t) * L.Mz + q] = T[q * kTile + t];
       }
-      for (int64_t ky = 0; ky < L.My; ++ky) {
-        for (int64_t z = 0; z < nz; ++z) buf[z] = W[z * L.My + ky];
-        std::fill(buf.begin() + nz, buf.begin() + L.Mz, cd{0, 0});
-        fz.forward(buf.data(), scratch.data());
-        for (int64_t q = 0; q < L.Mz; ++q) buf[q] = {buf[q].re * buf[q].re + buf[q].im * buf[q].im, 0.0};
-        fz.inverse(buf.data(), scratch.data());
-        for (int64_t dz = 0; dz <= L.Rz; ++dz) G[dz * L.My + ky] = buf[dz];
+      // y forward, |F|^2, y inverse per tile of kz columns; only the kept rows dy go back into W.
+      for (int64_t q0 = 0; q0 < L.Mz; q0 += kTile) {
+        const int64_t w = std::min(kTile, L.Mz - q0);
+        std::fill(T.begin(), T.begin() + L.My * kTile, cd{0, 0});
+        for (int64_t y = 0; y < ny; ++y)
+          for (int64_t t = 0; t < w; ++t) T[y * kTile + t] = W[y * L.Mz + q0 + t];
+        fy.forward(T.data(), kTile, scratch.data());
+        for (int64_t i = 0; i < L.My * kTile; ++i) T[i] = {T[i].re * T[i].re + T[i].im * T[i].im, 0.0};
+        fy.inverse(T.data(), kTile, scratch.data());
+        for (int64_t dy = -L.Ry; dy <= L.Ry; ++dy) {
+          const int64_t row = (dy + L.My) % L.My;
+          for (int64_t t = 0; t < w; ++t) W[row * L.Mz + q0 + t] = T[row * kTile + t];
+        }
       }
-      for (int64_t dz = 0; dz <= L.Rz; ++dz) {
-        cd* row = G.data() + dz * L.My;
-        fy.inverse(row, scratch.data());
-        cd* dst = P + dz * wy;
-        for (int64_t dy = -L.Ry; dy <= L.Ry; ++dy) dst[dy + L.Ry] = row[(dy + L.My) % L.My];
+      // z inverse on the kept rows, keeping dz in [0, Rz].
+      for (int64_t d0 = -L.Ry; d0 <= L.Ry; d0 += kTile) {
+        const int64_t w = std::min(kTile, L.Ry + 1 - d0);
+        for (int64_t t = 0; t < w; ++t) {
+          const cd* src = W.data() + ((d0 + t + L.My) % L.My) * L.Mz;
+          for (int64_t q = 0; q < L.Mz; ++q) T[q * kTile + t] = src[q];
+        }
+        fz.inverse(T.data(), kTile, scratch.data());
+        for (int64_t dz = 0; dz <= L.Rz; ++dz)
+          for (int64_t t = 0; t < w; ++t) P[dz * L.wy + d0 + t + L.Ry] = T[dz * kTile + t];
       }
       p.report(0.2 + 0.6 * double(done.fetch_add(1) + 1) / double(L.Hx));
     }
   });
   if (stop) return aborted();
 
-  // C: x inverse per (dz, dy) row, exact counts, radial bins.
+  // C: x inverse per pair of dz, exact counts, radial bins.
   done = 0;
   const double norm = 1.0 / (double(L.Mx) * double(L.My) * double(L.Mz));
   std::vector<int64_t> cnt(L.R + 1, 0), pairs(L.R + 1, 0);
   std::mutex mu;
-  parallel_for(L.Rz + 1, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<cd> buf(L.Mx), scratch(L.Mx);
+  const int64_t dzpairs = (L.Rz + 2) / 2;
+  const int64_t dytiles = (L.wy + kTile - 1) / kTile;
+  parallel_for(dzpairs * dytiles, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<cd> T(L.Mx * kTile), scratch(L.Mx * kTile);
     std::vector<int64_t> c(L.R + 1, 0), q(L.R + 1, 0);
-    for (int64_t dz = lo; dz < hi && !stop; ++dz) {
+    for (int64_t item = lo; item < hi && !stop; ++item) {
       if (p.cancelled()) {
         stop = true;
         return;
       }
-      const int64_t mult = dz > 0 ? 2 : 1;
-      for (int64_t dy = -L.Ry; dy <= L.Ry; dy += 2) {
-        const bool two = dy + 1 <= L.Ry;
-        const int64_t ia = dz * wy + dy + L.Ry;
-        for (int64_t k = 0; k < L.Hx; ++k) {
-          const cd a = A[k * L.plane + ia];
-          const cd b = two ? A[k * L.plane + ia + 1] : cd{0, 0};
-          buf[k] = {a.re - b.im, a.im + b.re};  // a + i b
-          if (k > 0 && L.Mx - k >= L.Hx) buf[L.Mx - k] = {a.re + b.im, -a.im + b.re};  // conj(a) + i conj(b)
+      const int64_t dz0 = 2 * (item / dytiles), j0 = (item % dytiles) * kTile, w = std::min(kTile, L.wy - j0);
+      const bool two = dz0 + 1 <= L.Rz;
+      std::fill(T.begin(), T.end(), cd{0, 0});
+      for (int64_t k = 0; k < L.Hx; ++k) {
+        const cd* sa = A.data() + k * L.plane + dz0 * L.wy + j0;
+        const cd* sb = sa + L.wy;
+        const bool mirror = k > 0 && L.Mx - k >= L.Hx;
+        for (int64_t t = 0; t < w; ++t) {
+          const cd a = sa[t], b = two ? sb[t] : cd{0, 0};
+          T[k * kTile + t] = {a.re - b.im, a.im + b.re};                              // a + i b
+          if (mirror) T[(L.Mx - k) * kTile + t] = {a.re + b.im, -a.im + b.re};  // conj(a) + i conj(b)
         }
-        fx.inverse(buf.data(), scratch.data());
-        for (int half = 0; half < (two ? 2 : 1); ++half) {
-          const int64_t yy = dy + half;
-          for (int64_t dx = -L.Rx; dx <= L.Rx; ++dx) {
-            const int64_t d2 = dz * dz + yy * yy + dx * dx;
+      }
+      fx.inverse(T.data(), kTile, scratch.data());
+      for (int half = 0; half < (two ? 2 : 1); ++half) {
+        const int64_t dz = dz0 + half;
+        const int64_t mult = dz > 0 ? 2 : 1;
+        for (int64_t dx = -L.Rx; dx <= L.Rx; ++dx) {
+          const cd* row = T.data() + ((dx + L.Mx) % L.Mx) * kTile;
+          for (int64_t t = 0; t < w; ++t) {
+            const int64_t dy = j0 + t - L.Ry;
+            const int64_t d2 = dz * dz + dy * dy + dx * dx;
+            if (d2 > (L.R + 1) * (L.R + 1)) continue;
             const int64_t bin = static_cast<int64_t>(std::floor(std::sqrt(double(d2)) + 0.5));
             if (bin > L.R) continue;
-            const cd v = buf[(dx + L.Mx) % L.Mx];
-            const int64_t count = std::llround((half ? v.im : v.re) * norm);
+            const int64_t count = std::llround((half ? row[t].im : row[t].re) * norm);
             c[bin] += mult * count;
-            q[bin] += mult * (nz - dz) * (ny - std::abs(yy)) * (nx - std::abs(dx));
+            q[bin] += mult * (nz - dz) * (ny - std::abs(dy)) * (nx - std::abs(dx));
           }
         }
       }
-      p.report(0.8 + 0.2 * double(done.fetch_add(1) + 1) / double(L.Rz + 1));
+      p.report(0.8 + 0.2 * double(done.fetch_add(1) + 1) / double(dzpairs * dytiles));
     }
     std::lock_guard<std::mutex> lk(mu);  // integer sums: order-free
     for (int64_t b = 0; b <= L.R; ++b) cnt[b] += c[b], pairs[b] += q[b];

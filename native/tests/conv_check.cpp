@@ -312,6 +312,10 @@ std::vector<Case> fixed_cases() {
   v.push_back(mk("T extra dil>stride", 1, 4, 6, 1, {6, 7, 8}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {2, 2, 2}, false, {1, 1, 1}));
   v.push_back(mk("2d 33 wide 3ch->17", 2, 3, 17, 1, {1, 9, 33}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}, true));
   v.push_back(mk("long rows 1d 300", 1, 5, 7, 1, {1, 1, 300}, {1, 1, 3}, {1, 1, 1}, {0, 0, 1}, {1, 1, 1}, true));
+  // Large enough for several row bands, rings over many planes and all channel blocks of the engine.
+  v.push_back(mk("2d bands 48->40 70x90", 1, 48, 40, 1, {1, 70, 90}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}, true));
+  v.push_back(mk("3d ring 24->20 14x20x23 N2", 2, 24, 20, 1, {14, 20, 23}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true));
+  v.push_back(mk("3d s2 k4 up/down 16->24 15x18x20", 1, 16, 24, 1, {15, 18, 20}, {4, 4, 4}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, false, {1, 0, 1}));
   return v;
 }
 

@@ -107,6 +107,18 @@ static void check_fft() {
     double err2 = 0;
     for (int k = 0; k < n; ++k) err2 = std::max(err2, std::hypot(y[k].re / n - x[k].re, y[k].im / n - x[k].im));
     CHECK(err < 1e-10 * n && err2 < 1e-12 * n, "fft n=%d err %g inverse %g", n, err, err2);
+    // Batched: three transforms interleaved give the same bits as one at a time.
+    std::vector<cd> b3(3 * n), s3(3 * n), one(n);
+    for (int j = 0; j < n; ++j)
+      for (int b = 0; b < 3; ++b) b3[j * 3 + b] = {x[j].re * (b + 1), x[j].im - b};
+    f.forward(b3.data(), 3, s3.data());
+    bool same = true;
+    for (int b = 0; b < 3; ++b) {
+      for (int j = 0; j < n; ++j) one[j] = {x[j].re * (b + 1), x[j].im - b};
+      f.forward(one.data(), s.data());
+      for (int j = 0; j < n; ++j) same = same && one[j].re == b3[j * 3 + b].re && one[j].im == b3[j * 3 + b].im;
+    }
+    CHECK(same, "batched fft n=%d differs", n);
   }
   CHECK(Fft::good_size(401) == 405 && Fft::good_size(600) == 600 && Fft::good_size(1) == 1, "good_size");
 }
@@ -348,6 +360,24 @@ static void check_edt_thickness() {
   }
   CHECK(hist == th.counts, "local thickness histogram differs from brute force");
   CHECK(std::fabs(th.mean - sum / cnt) < 1e-9, "thickness mean %g vs %g", th.mean, sum / cnt);
+  // A ball of radius 36 (d2 > 1024: balls made per centre): every voxel gets the central ball's diameter.
+  {
+    Vol ball(80, 80, 80);
+    int64_t inside = 0;
+    for (int z = 0; z < 80; ++z)
+      for (int y = 0; y < 80; ++y)
+        for (int x = 0; x < 80; ++x) {
+          const int64_t r2 = (z - 40) * (z - 40) + (y - 40) * (y - 40) + (x - 40) * (x - 40);
+          ball.at(z, y, x) = r2 <= 36 * 36;
+          inside += r2 <= 36 * 36;
+        }
+    CHECK(local_thickness(ball.v.data(), ball.g, 1, &th, {}).ok(), "big ball");
+    int64_t nonzero = 0;
+    for (auto c : th.counts) nonzero += c > 0;
+    CHECK(nonzero == 1 && th.counts.back() == inside && std::fabs(th.mean - th.max) < 1e-9 &&
+              std::fabs(th.max - (2 * std::sqrt(1297.0) - 1)) < 1e-9,
+          "big ball thickness: %ld bins, mean %g max %g", long(nonzero), th.mean, th.max);
+  }
   // Slabs of thickness t normal to z: thickness t (odd) or t - 1 (even).
   for (int t = 3; t <= 8; ++t) {
     Vol s(30, 20, 20);

@@ -54,11 +54,12 @@ void record(const std::string& key, double err, double tol, const std::string& w
 void expect(const std::string& key, bool ok, const std::string& what) { record(key, ok ? 0 : 1, 0, what); }
 
 // Max over elements of |got - ref| / (atol + |ref|): a relative error with an absolute floor.
-double rel_err(const Vec& got, const DVec& ref, double atol) {
+// With `scale`, relative to scale[i] instead of |ref[i]| (for results that cancel, e.g. a x + b).
+double rel_err(const Vec& got, const DVec& ref, double atol, const DVec* scale = nullptr) {
   if (got.size() != ref.size()) return INFINITY;
   double e = 0;
   for (size_t i = 0; i < got.size(); ++i) {
-    const double d = std::fabs(double(got[i]) - ref[i]) / (atol + std::fabs(ref[i]));
+    const double d = std::fabs(double(got[i]) - ref[i]) / (atol + (scale ? (*scale)[i] : std::fabs(ref[i])));
     if (!(d <= e)) e = std::isnan(d) ? INFINITY : d;
   }
   return e;
@@ -75,9 +76,8 @@ double scaled_err(const Vec& got, const DVec& ref, double floor = 1e-30) {
   return e / m;
 }
 bool bitwise_equal(const Vec& a, const Vec& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
-DVec to_d(const Vec& v) { return DVec(v.begin(), v.end()); }
 std::string dims(std::initializer_list<int64_t> d) {
   std::string s = "[";
   for (int64_t v : d) s += (s.size() > 1 ? "," : "") + std::to_string(v);
@@ -152,10 +152,10 @@ double dot(const Vec& a, const Vec& b) {
 }
 
 // Central finite differences of L(x) = <w, f(x)> along a random v, against <grad, v>.
-// Error: |analytic - numeric| / (Σ |grad_i v_i| + tiny).
+// Error: |analytic - numeric| / (Σ |grad_i v_i| + the float rounding noise of the quotient).
 void fd_check(const std::string& key, const std::function<Vec(const Vec&)>& f, const Vec& x, const Vec& grad,
               const Vec& w, double eps_rel, double tol, const std::string& what, double eps_abs = 0) {
-  Vec v = rand_vec(int64_t(x.size()), 0.0, 1.0);
+  Vec v = rand_vec(int64_t(x.size()), 0.5, 1.0);
   double xmax = 1.0;  // below 1, float spacing no longer shrinks with the values that f (exp, ...) returns
   for (float e : x) xmax = std::max(xmax, double(std::fabs(e)));
   const double eps = eps_abs > 0 ? eps_abs : eps_rel * xmax;
@@ -169,8 +169,13 @@ void fd_check(const std::string& key, const std::function<Vec(const Vec&)>& f, c
     analytic += double(grad[i]) * d;
     scale += std::fabs(double(grad[i]) * d);
   }
-  const double numeric = (dot(w, f(xp)) - dot(w, f(xm))) / (2 * eps);
-  record(key + " fd", std::fabs(analytic - numeric) / scale, tol, what);
+  const Vec yp = f(xp), ym = f(xm);
+  const double numeric = (dot(w, yp) - dot(w, ym)) / (2 * eps);
+  // the difference quotient's own rounding noise: 2 ulp (the kernels' accuracy) of every output, twice, over 2ε
+  double noise = 0;
+  for (size_t i = 0; i < w.size() && i < yp.size() && i < ym.size(); ++i)
+    noise += std::fabs(w[i]) * (std::fabs(yp[i]) + std::fabs(ym[i])) * 2.4e-7 / (2 * eps);
+  record(key + " fd", std::fabs(analytic - numeric) / (scale + noise), tol, what);
 }
 
 // ==================================================================================================== unary
@@ -232,8 +237,10 @@ void check_unary() {
                            : kind == mr::kTanh  ? 1 - yk * yk
                                                 : unary_grad_ref(kind, x[k], alpha));
       }
-      // relative error per element (float: 6e-8 half-ulp); affine may cancel, so it has an absolute floor
-      record(key + " fwd", rel_err(y, ref, kind == mr::kAffine ? 1e-5 : 1e-37), 1e-6, dims({n}));
+      // relative error per element (float: 6e-8 half-ulp); affine relative to |alpha x| + |beta| (it cancels)
+      DVec mag(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) mag[size_t(i)] = std::fabs(alpha * double(x[size_t(i)])) + std::fabs(beta);
+      record(key + " fwd", rel_err(y, ref, 1e-37, kind == mr::kAffine ? &mag : nullptr), 1e-6, dims({n}));
       Vec dx = must("unary_backward", p, {&x, &y, &dy}, {n})[0];
       record(key + " bwd", rel_err(dx, gref, 1e-30), 2e-6, dims({n}));
       if (n <= 1000) {
@@ -256,8 +263,10 @@ void check_unary() {
       bool nan_ok = std::isnan(y[0]);
       for (int64_t i = 1; i < n; ++i) {
         const double r = unary_ref(kind, x[size_t(i)], 0.01, 0);
-        if (std::fabs(r) > 3.4028234663852886e38 || r == 0 || std::fabs(r) < 1e-37) {
-          if (!(double(y[size_t(i)]) == (std::fabs(r) > 3.4028234663852886e38 ? r * INFINITY : r) || (std::fabs(r) < 1.2e-38 && std::fabs(y[size_t(i)]) < 1.2e-38))) worst = 1;
+        const double fmax = 3.4028234663852886e38, fmin = 1.1754943508222875e-38;
+        if (std::fabs(r) > fmax || std::fabs(r) < fmin) {  // beyond float: inf; denormal: any denormal or 0
+          const double yi = y[size_t(i)];
+          if (!(std::fabs(r) > fmax ? yi == r * INFINITY : std::fabs(yi) < fmin)) worst = 1;
         } else {
           worst = std::max(worst, std::fabs(y[size_t(i)] - r) / std::fabs(r));
         }
@@ -588,7 +597,13 @@ void norm_case(int mode, bool affine, int N, int C, int S, double offset = 0) {
   std::vector<const Vec*> ain = {&x, &out[1], &out[2]};
   if (affine) ain.push_back(&gamma), ain.push_back(&beta);
   Vec ya = must("norm_apply", p, ain, {n})[0];
-  record(key + " apply", scaled_err(ya, ref.y), 2e-6, d);
+  DVec yar(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t row = i / S, c = row % C, grp = mode == 0 ? row : c;
+    yar[size_t(i)] = (x[size_t(i)] - double(out[1][size_t(grp)])) * out[2][size_t(grp)] * (affine ? gamma[size_t(c)] : 1.0) +
+                     (affine ? beta[size_t(c)] : 0.0);
+  }
+  record(key + " apply", scaled_err(ya, yar), 2e-6, d);
   // backward: reference in double from the kernel's float mean and rstd (the backward's inputs), then finite
   // differences through norm_forward for x, gamma and beta
   Vec dy = rand_vec(n);
@@ -915,9 +930,9 @@ void strided_case(const View& v, const std::string& what) {
   expect("strided_copy", ok, what);
   Vec dy = rand_vec(n);
   Vec dx = must("strided_scatter_add", p, {&dy}, {v.inSize})[0];
-  DVec ref(static_cast<size_t>(v.inSize), 0.0);
-  for_each_index(v, [&](int64_t i, int64_t src) { ref[size_t(src)] += dy[size_t(i)]; });
-  record("strided_scatter_add", rel_err(dx, ref, 1e-6), 1e-6, what);
+  DVec ref(static_cast<size_t>(v.inSize), 0.0), mag(ref);
+  for_each_index(v, [&](int64_t i, int64_t src) { ref[size_t(src)] += dy[size_t(i)], mag[size_t(src)] += std::fabs(dy[size_t(i)]); });
+  record("strided_scatter_add", rel_err(dx, ref, 1e-30, &mag), 1e-6, what);  // relative to Σ |terms|
   // adjoint: <copy(x), dy> = <x, scatter(dy)>
   double s = 0;
   for (size_t i = 0; i < x.size(); ++i) s += std::fabs(double(x[i]) * dx[i]);
@@ -937,9 +952,12 @@ void check_strided() {
   strided_case({{3, 7, 11, 2, 3, 5}, {0, 33, 3, 0, 1, 0}, 0, 231}, "6-d, mixed broadcast");
   strided_case({{4, 3}, {1, 1}, 0, 6}, "overlapping windows (serial scatter)");
   strided_case({{5, 4, 3}, {2, 1, 0}, 1, 13}, "overlapping windows with broadcast");
-  strided_case({{300, 301}, {302, 1}, 5, 300 * 302}, "crop, parallel");
+  strided_case({{300, 301}, {302, 1}, 1, 300 * 302}, "crop, parallel");
   strided_case({{0, 3}, {3, 1}, 0, 4}, "empty view");
   strided_case({{2, 2}, {3, 1}, 0, 100}, "view of a larger buffer");
+  strided_case({{37, 70}, {1, 37}, 0, 37 * 70}, "2-d transpose, tiled with edges");
+  strided_case({{3, 33, 5, 65}, {1, 3 * 65 * 5, 3, 15}, 0, 3 * 33 * 5 * 65}, "4-d permute, tiled");
+  strided_case({{2, 40, 3, 50}, {6007, 1, 4000, 40}, 11, 16100}, "tiled with offset and gaps");
   View v{{3, 4}, {4, 1}, 0, 12};
   Vec x12 = rand_vec(12), x11 = rand_vec(11);
   expect_invalid("strided", "strided_copy", params_of(v), {&x11}, {12}, "x smaller than inSize");
@@ -959,6 +977,192 @@ void check_strided() {
   expect_invalid("strided", "strided_copy", r, {&x12}, {12}, "rank 7");
   expect_invalid("strided", "strided_scatter_add", params_of(v), {&x11}, {12}, "dy of the wrong size");
   expect_invalid("strided", "strided_scatter_add", params_of(v), {&x12}, {11}, "dx smaller than inSize");
+}
+
+// ===================================================================================================== fuzz
+// Random params (small, zero, negative and huge fields) with random buffer sizes (often products of the
+// fields, so that some calls are consistent): every call must return OK or InvalidArgument, and never touch
+// memory outside the buffers (which an -fsanitize=address build of this check verifies).
+void check_fuzz() {
+  const char* names[] = {"upsample_forward", "upsample_backward", "norm_forward", "norm_apply", "norm_backward",
+                         "unary_forward", "unary_backward", "binary_forward", "reduce_forward", "reduce_backward",
+                         "softmax_forward", "softmax_backward", "gemm", "concat", "split", "strided_copy",
+                         "strided_scatter_add"};
+  const int32_t values[] = {-7, -1, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 5, 7, 8, 16, 1 << 30, 0x7fffffff};
+  const int trials = g_quick ? 300 : 3000;
+  for (const char* name : names) {
+    const mr::KernelDef* def = mr::find_kernel(name);
+    int ok = 0, refused = 0, other = 0;
+    for (int t = 0; t < trials; ++t) {
+      std::vector<int32_t> fields(def->params_bytes / 4);
+      for (int32_t& f : fields) f = values[irand(0, int(sizeof(values) / sizeof(values[0])) - 1)];
+      auto size = [&]() -> int64_t {
+        if (irand(0, 2) == 0) return irand(0, 40);
+        int64_t v = 1;
+        for (int k = irand(1, 4); k > 0 && v <= 4096; --k) v *= std::abs(int64_t(fields[size_t(irand(0, int(fields.size()) - 1))]));
+        return v <= 4096 ? v : irand(0, 40);
+      };
+      const int nin = irand(def->min_in, def->max_in), nout = irand(def->min_out, def->max_out);
+      std::vector<Vec> ins(static_cast<size_t>(nin));
+      std::vector<const Vec*> ip;
+      std::vector<int64_t> os;
+      for (auto& v : ins) v = rand_vec(size()), ip.push_back(&v);
+      for (int i = 0; i < nout; ++i) os.push_back(size());
+      Result r;
+      {
+        std::vector<const float*> pin;
+        std::vector<int64_t> is;
+        for (const Vec* v : ip) pin.push_back(v->empty() ? g_empty : v->data()), is.push_back(int64_t(v->size()));
+        r.out.resize(os.size());
+        std::vector<float*> po;
+        for (size_t i = 0; i < os.size(); ++i) {
+          r.out[i].assign(static_cast<size_t>(os[i]), 0.0f);
+          po.push_back(r.out[i].empty() ? g_empty : r.out[i].data());
+        }
+        mr::KernelArgs a{pin.data(), is.data(), nin, po.data(), os.data(), nout, fields.data(), def->params_bytes};
+        r.st = mr::run_kernel(name, a);
+      }
+      if (r.st.ok()) ++ok;
+      else if (r.st.code == mr::Code::InvalidArgument) ++refused;
+      else {
+        ++other;
+        std::printf("FAIL fuzz %s: %s %s\n", name, mr::code_name(r.st.code), r.st.message.c_str());
+      }
+    }
+    if (g_verbose) std::printf("fuzz %-20s %d accepted, %d refused\n", name, ok, refused);
+    expect(std::string("fuzz ") + name, other == 0, std::to_string(ok) + " accepted, " + std::to_string(refused) + " refused");
+  }
+}
+
+// A valid random call of a kernel (params as int32 fields, buffer sizes), for the mutation fuzz below.
+struct Config {
+  std::vector<int32_t> f;
+  std::vector<int64_t> in, out;
+};
+template <typename P>
+std::vector<int32_t> fields_of(const P& p) {
+  std::vector<int32_t> f(sizeof(P) / 4);
+  std::memcpy(f.data(), &p, sizeof(P));
+  return f;
+}
+Config valid_config(const std::string& name) {
+  auto r = [](int lo, int hi) { return irand(lo, hi); };
+  if (name.rfind("upsample", 0) == 0) {
+    mr::UpsampleParams p{r(1, 2), r(1, 3), r(1, 4), r(1, 4), r(1, 4), r(1, 5), r(1, 5), r(1, 5), r(0, 1), r(0, 1)};
+    const int64_t x = int64_t(p.N) * p.C * p.inD * p.inH * p.inW, y = int64_t(p.N) * p.C * p.outD * p.outH * p.outW;
+    return name == "upsample_forward" ? Config{fields_of(p), {x}, {y}} : Config{fields_of(p), {y}, {x}};
+  }
+  if (name.rfind("norm", 0) == 0) {
+    mr::NormParams p{r(1, 3), r(1, 3), r(1, 9), r(0, 1), r(0, 1), 1e-5f};
+    const int64_t x = int64_t(p.N) * p.C * p.S, g = p.mode == 0 ? int64_t(p.N) * p.C : p.C, c = p.C;
+    if (name == "norm_forward") return {fields_of(p), p.hasAffine ? std::vector<int64_t>{x, c, c} : std::vector<int64_t>{x}, {x, g, g}};
+    if (name == "norm_apply") return {fields_of(p), p.hasAffine ? std::vector<int64_t>{x, g, g, c, c} : std::vector<int64_t>{x, g, g}, {x}};
+    return {fields_of(p), p.hasAffine ? std::vector<int64_t>{x, x, g, g, c} : std::vector<int64_t>{x, x, g, g},
+            p.hasAffine ? std::vector<int64_t>{x, c, c} : std::vector<int64_t>{x}};
+  }
+  if (name.rfind("unary", 0) == 0) {
+    mr::UnaryParams p{r(0, 50), r(0, mr::kUnaryKindCount - 1), 0.5f, 0.5f};
+    return name == "unary_forward" ? Config{fields_of(p), {p.n}, {p.n}} : Config{fields_of(p), {p.n, p.n, p.n}, {p.n}};
+  }
+  if (name == "binary_forward") {
+    mr::BinaryParams p{};
+    p.kind = r(0, mr::kBinaryKindCount - 1), p.rank = r(0, 6);
+    int64_t na = 1, nb = 1, ny = 1;
+    for (int k = p.rank - 1; k >= 0; --k) {
+      p.shape[k] = r(1, 3);
+      p.aStrides[k] = r(0, 1) ? int32_t(na) : 0, p.bStrides[k] = r(0, 1) ? int32_t(nb) : 0;
+      na *= p.aStrides[k] ? p.shape[k] : 1, nb *= p.bStrides[k] ? p.shape[k] : 1, ny *= p.shape[k];
+    }
+    return {fields_of(p), {na, nb}, {ny}};
+  }
+  if (name.rfind("reduce", 0) == 0) {
+    mr::ReduceParams p{r(0, 3), r(1, 5), r(0, 4), r(0, 2)};
+    const int64_t x = int64_t(p.outer) * p.reduce * p.inner, y = int64_t(p.outer) * p.inner;
+    return name == "reduce_forward" ? Config{fields_of(p), {x}, {y}} : Config{fields_of(p), {x, y, y}, {x}};
+  }
+  if (name.rfind("softmax", 0) == 0) {
+    mr::SoftmaxParams p{r(0, 3), r(1, 5), r(0, 4)};
+    const int64_t x = int64_t(p.outer) * p.C * p.inner;
+    return name == "softmax_forward" ? Config{fields_of(p), {x}, {x}} : Config{fields_of(p), {x, x}, {x}};
+  }
+  if (name == "gemm") {
+    mr::GemmParams p{r(0, 9), r(0, 9), r(0, 9), r(0, 1), r(0, 1), r(0, 1)};
+    std::vector<int64_t> in = {int64_t(p.M) * p.K, int64_t(p.K) * p.N};
+    if (p.hasBias) in.push_back(p.N);
+    return {fields_of(p), in, {int64_t(p.M) * p.N}};
+  }
+  if (name == "concat" || name == "split") {
+    mr::ConcatParams p{};
+    p.outer = r(0, 3), p.inner = r(0, 3), p.n = r(1, 4);
+    std::vector<int64_t> parts;
+    int64_t total = 0;
+    for (int i = 0; i < p.n; ++i) p.sizes[i] = r(0, 3), total += p.sizes[i], parts.push_back(int64_t(p.outer) * p.sizes[i] * p.inner);
+    const int64_t whole = int64_t(p.outer) * total * p.inner;
+    return name == "concat" ? Config{fields_of(p), parts, {whole}} : Config{fields_of(p), {whole}, parts};
+  }
+  mr::StridedParams p{};  // strided_copy / strided_scatter_add
+  p.rank = r(0, 4), p.offset = r(0, 3);
+  int64_t ny = 1, last = p.offset;
+  for (int k = 0; k < p.rank; ++k) p.shape[k] = r(1, 4), p.strides[k] = r(0, 5), ny *= p.shape[k], last += int64_t(p.shape[k] - 1) * p.strides[k];
+  p.inSize = int32_t(last + 1 + r(0, 2));
+  return name == "strided_copy" ? Config{fields_of(p), {p.inSize}, {ny}} : Config{fields_of(p), {ny}, {p.inSize}};
+}
+
+// Valid calls with one thing changed: a params field or a buffer size set to a neighbour, 0, -1 or a huge
+// value. Every call must give OK or InvalidArgument; out-of-bounds accesses show under -fsanitize=address.
+void check_mutations() {
+  const char* names[] = {"upsample_forward", "upsample_backward", "norm_forward", "norm_apply", "norm_backward",
+                         "unary_forward", "unary_backward", "binary_forward", "reduce_forward", "reduce_backward",
+                         "softmax_forward", "softmax_backward", "gemm", "concat", "split", "strided_copy",
+                         "strided_scatter_add"};
+  const int trials = g_quick ? 300 : 2000;
+  for (const char* name : names) {
+    const mr::KernelDef* def = mr::find_kernel(name);
+    int ok = 0, refused = 0, other = 0, valid_failed = 0;
+    for (int t = 0; t < trials; ++t) {
+      Config c = valid_config(name);
+      const bool mutate = t % 4 != 0;  // every 4th call stays valid and must succeed
+      if (mutate) {
+        auto change = [&](int64_t v) -> int64_t {
+          switch (irand(0, 5)) {
+            case 0: return v + 1;
+            case 1: return v - 1;
+            case 2: return 0;
+            case 3: return -1;
+            case 4: return v * 2 + 1;
+            default: return irand(0, 1) ? (int64_t(1) << 30) : 0x7fffffff;
+          }
+        };
+        const int which = irand(0, int(c.f.size() + c.in.size() + c.out.size()) - 1);
+        if (which < int(c.f.size())) c.f[size_t(which)] = int32_t(change(c.f[size_t(which)]));
+        else if (which < int(c.f.size() + c.in.size())) {
+          int64_t& v = c.in[size_t(which) - c.f.size()];
+          v = std::max<int64_t>(0, std::min<int64_t>(change(v), 5000));
+        } else {
+          int64_t& v = c.out[size_t(which) - c.f.size() - c.in.size()];
+          v = std::max<int64_t>(0, std::min<int64_t>(change(v), 5000));
+        }
+      }
+      std::vector<Vec> ins;
+      for (int64_t n : c.in) ins.push_back(rand_vec(n));
+      std::vector<const float*> pin;
+      for (const Vec& v : ins) pin.push_back(v.empty() ? g_empty : v.data());
+      std::vector<Vec> outs;
+      std::vector<float*> po;
+      for (int64_t n : c.out) outs.emplace_back(static_cast<size_t>(n), 0.0f);
+      for (Vec& v : outs) po.push_back(v.empty() ? g_empty : v.data());
+      mr::KernelArgs a{pin.data(), c.in.data(), int(c.in.size()), po.data(), c.out.data(), int(c.out.size()),
+                       c.f.data(), def->params_bytes};
+      const mr::Status st = mr::run_kernel(name, a);
+      if (st.ok()) ++ok;
+      else if (st.code == mr::Code::InvalidArgument) ++refused;
+      else ++other, std::printf("FAIL mutation %s: %s %s\n", name, mr::code_name(st.code), st.message.c_str());
+      if (!mutate && !st.ok()) ++valid_failed, std::printf("FAIL valid call of %s refused: %s\n", name, st.message.c_str());
+    }
+    if (g_verbose) std::printf("mutations %-20s %d accepted, %d refused\n", name, ok, refused);
+    expect(std::string("mutations ") + name, other == 0 && valid_failed == 0,
+           std::to_string(ok) + " accepted, " + std::to_string(refused) + " refused");
+  }
 }
 
 // ============================================================================================ determinism
@@ -1006,14 +1210,25 @@ void check_threads() {
 }
 
 // =================================================================================================== bench
-template <typename F>
-double time_ms(F f, int reps = 5) {
-  f();
+// Runs a kernel on preallocated buffers (no allocation or page faults in the timing); best of `reps`.
+template <typename P>
+double bench_ms(const char* name, const P& p, const std::vector<const Vec*>& in, std::vector<Vec*> out, int reps = 5) {
+  std::vector<const float*> ip;
+  std::vector<int64_t> is, os;
+  std::vector<float*> op;
+  for (const Vec* v : in) ip.push_back(v->data()), is.push_back(int64_t(v->size()));
+  for (Vec* v : out) op.push_back(v->data()), os.push_back(int64_t(v->size()));
+  mr::KernelArgs a{ip.data(), is.data(), int(ip.size()), op.data(), os.data(), int(op.size()), &p, sizeof(P)};
   double best = 1e30;
-  for (int i = 0; i < reps; ++i) {
+  for (int i = 0; i <= reps; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    mr::Status st = mr::run_kernel(name, a);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!st.ok()) {
+      std::printf("FAIL bench %s: %s\n", name, st.message.c_str());
+      return NAN;
+    }
+    if (i > 0) best = std::min(best, ms);  // the first run warms up
   }
   return best;
 }
@@ -1021,65 +1236,93 @@ double time_ms(F f, int reps = 5) {
 void bench() {
   std::printf("bench (%d threads, %s), best of 5:\n", mr::num_threads(), mr::isa_name(mr::active_isa()));
   const int64_t n = 1 << 24;
-  Vec x = rand_vec(n), y(static_cast<size_t>(n)), dy = rand_vec(n), dx(static_cast<size_t>(n));
-  for (int kind : {mr::kRelu, mr::kLeakyRelu, mr::kSigmoid, mr::kTanh, mr::kExp, mr::kLog, mr::kSqrt}) {
-    Vec xx = kind == mr::kLog || kind == mr::kSqrt ? rand_pos(n, 0.1, 4) : x;
+  Vec x = rand_vec(n), xp = rand_pos(n, 0.1, 4), y(static_cast<size_t>(n)), dy = rand_vec(n), dx(static_cast<size_t>(n));
+  {
+    Vec z(static_cast<size_t>(n));
+    auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(z.data(), x.data(), size_t(n) * 4);
+    std::memcpy(z.data(), dy.data(), size_t(n) * 4);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 2;
+    std::printf("  memcpy 64 MB (reference):      %7.2f ms\n", ms);
+  }
+  for (int kind = 0; kind < mr::kUnaryKindCount; ++kind) {
+    const Vec& xx = kind == mr::kLog || kind == mr::kSqrt ? xp : x;
     mr::UnaryParams p{int32_t(n), kind, 0.01f, 0};
-    const double ms = time_ms([&] { must("unary_forward", p, {&xx}, {n}); });
-    const double mb = time_ms([&] { must("unary_backward", p, {&xx, &xx, &dy}, {n}); });
+    const double ms = bench_ms("unary_forward", p, {&xx}, {&y});
+    const double mb = bench_ms("unary_backward", p, {&xx, &y, &dy}, {&dx});
     std::printf("  unary %-8s 16M: fwd %7.2f ms (%5.2f ns/elt)  bwd %7.2f ms\n", kUnaryNames[kind], ms, ms * 1e6 / n, mb);
   }
   {
     mr::BinaryParams p{};
-    p.kind = mr::kAdd, p.rank = 2, p.shape[0] = 64, p.shape[1] = n / 64, p.aStrides[0] = int32_t(n / 64),
+    p.kind = mr::kMul, p.rank = 2, p.shape[0] = 64, p.shape[1] = int32_t(n / 64), p.aStrides[0] = int32_t(n / 64),
     p.aStrides[1] = 1, p.bStrides[0] = 1;
     Vec b = rand_vec(64);
-    std::printf("  binary add [64, 256k] + [64, 1]: %7.2f ms\n", time_ms([&] { must("binary_forward", p, {&x, &b}, {n}); }));
+    std::printf("  binary mul [64, 256k] * [64, 1]:  %7.2f ms\n", bench_ms("binary_forward", p, {&x, &b}, {&y}));
     mr::BinaryParams q = p;
     q.bStrides[0] = int32_t(n / 64), q.bStrides[1] = 1;
-    std::printf("  binary add same shape 16M:       %7.2f ms\n", time_ms([&] { must("binary_forward", q, {&x, &dy}, {n}); }));
+    std::printf("  binary mul same shape 16M:        %7.2f ms\n", bench_ms("binary_forward", q, {&x, &dy}, {&y}));
+    q.kind = mr::kMax;
+    std::printf("  binary max same shape 16M:        %7.2f ms\n", bench_ms("binary_forward", q, {&x, &dy}, {&y}));
+    mr::BinaryParams r = p;  // [64, 1] broadcast against [1, 256k]: no contiguous inner axis for b
+    r.aStrides[0] = 0, r.aStrides[1] = 1, r.bStrides[0] = 1, r.bStrides[1] = 0;
+    Vec a2 = rand_vec(n / 64);
+    std::printf("  binary mul [1, 256k] * [64, 1]:   %7.2f ms\n", bench_ms("binary_forward", r, {&a2, &b}, {&y}));
   }
-  std::printf("  reduce sum (16, 1M, 1):  %7.2f ms\n", time_ms([&] { must("reduce_forward", mr::ReduceParams{16, n / 16, 1, 0}, {&x}, {16}); }));
-  std::printf("  reduce max (1, 16, 1M):  %7.2f ms\n", time_ms([&] { must("reduce_forward", mr::ReduceParams{1, 16, n / 16, 2}, {&x}, {n / 16}); }));
-  std::printf("  reduce max bwd (16, 1M, 1): %7.2f ms\n", time_ms([&] { must("reduce_backward", mr::ReduceParams{16, n / 16, 1, 2}, {&x, &x, &x}, {n}); }));
-  std::printf("  softmax (1, 4, 4M):      %7.2f ms\n", time_ms([&] { must("softmax_forward", mr::SoftmaxParams{1, 4, int32_t(n / 4)}, {&x}, {n}); }));
+  {
+    Vec y16(16), y1m(static_cast<size_t>(n / 16));
+    std::printf("  reduce sum (16, 1M, 1):  %7.2f ms\n", bench_ms("reduce_forward", mr::ReduceParams{16, int32_t(n / 16), 1, 0}, {&x}, {&y16}));
+    std::printf("  reduce max (16, 1M, 1):  %7.2f ms\n", bench_ms("reduce_forward", mr::ReduceParams{16, int32_t(n / 16), 1, 2}, {&x}, {&y16}));
+    std::printf("  reduce sum (1, 16, 1M):  %7.2f ms\n", bench_ms("reduce_forward", mr::ReduceParams{1, 16, int32_t(n / 16), 0}, {&x}, {&y1m}));
+    std::printf("  reduce max (1, 16, 1M):  %7.2f ms\n", bench_ms("reduce_forward", mr::ReduceParams{1, 16, int32_t(n / 16), 2}, {&x}, {&y1m}));
+    std::printf("  reduce max bwd (16, 1M, 1):  %7.2f ms\n", bench_ms("reduce_backward", mr::ReduceParams{16, int32_t(n / 16), 1, 2}, {&x, &y16, &y16}, {&dx}));
+    std::printf("  reduce max bwd (1, 16, 1M):  %7.2f ms\n", bench_ms("reduce_backward", mr::ReduceParams{1, 16, int32_t(n / 16), 2}, {&x, &y1m, &y1m}, {&dx}));
+  }
+  std::printf("  softmax fwd (1, 4, 4M):  %7.2f ms\n", bench_ms("softmax_forward", mr::SoftmaxParams{1, 4, int32_t(n / 4)}, {&x}, {&y}));
+  std::printf("  softmax bwd (1, 4, 4M):  %7.2f ms\n", bench_ms("softmax_backward", mr::SoftmaxParams{1, 4, int32_t(n / 4)}, {&x, &dy}, {&dx}));
   {
     mr::NormParams p{2, 32, int32_t(n / 64), 0, 1, 1e-5f};
-    Vec g = rand_vec(32), b = rand_vec(32);
-    std::printf("  instance norm [2, 32, 256k] fwd: %7.2f ms  bwd: %7.2f ms\n",
-                time_ms([&] { must("norm_forward", p, {&x, &g, &b}, {n, 64, 64}); }),
-                time_ms([&] { must("norm_backward", p, {&x, &dy, &g, &g, &g}, {n, 32, 32}); }));
+    Vec g = rand_vec(32), b = rand_vec(32), m(64), r(64), dg(32), db(32);
+    const double f = bench_ms("norm_forward", p, {&x, &g, &b}, {&y, &m, &r});
+    const double bw = bench_ms("norm_backward", p, {&x, &dy, &m, &r, &g}, {&dx, &dg, &db});
+    std::printf("  instance norm [2, 32, 256k] fwd: %7.2f ms  bwd: %7.2f ms\n", f, bw);
   }
   for (int mode = 0; mode < 2; ++mode) {
     mr::UpsampleParams p{1, 16, 32, 32, 32, 64, 64, 64, mode, 0};
-    const int64_t ni = 16 * 32768, no = 16 * 262144;
-    Vec xi = rand_vec(ni), go = rand_vec(no);
-    std::printf("  upsample %-7s [1,16,32^3]->64^3 fwd %7.2f ms  bwd %7.2f ms\n", mode ? "linear" : "nearest",
-                time_ms([&] { must("upsample_forward", p, {&xi}, {no}); }),
-                time_ms([&] { must("upsample_backward", p, {&go}, {ni}); }));
+    Vec xi = rand_vec(16 * 32768), xo(16 * 32768), go = rand_vec(16 * 262144), yo(16 * 262144);
+    const double f = bench_ms("upsample_forward", p, {&xi}, {&yo});
+    const double bw = bench_ms("upsample_backward", p, {&go}, {&xo});
+    std::printf("  upsample %-7s [1,16,32^3]->64^3 fwd %7.2f ms  bwd %7.2f ms\n", mode ? "linear" : "nearest", f, bw);
   }
-  for (int s : {256, 1024}) {
-    Vec A = rand_vec(int64_t(s) * s), B = rand_vec(int64_t(s) * s);
+  for (int s : {64, 256, 1024}) {
+    Vec A = rand_vec(int64_t(s) * s), B = rand_vec(int64_t(s) * s), C(static_cast<size_t>(s) * s);
     for (int tb = 0; tb < 2; ++tb) {
-      mr::GemmParams p{s, s, s, 0, tb, 0};
-      const double ms = time_ms([&] { must("gemm", p, {&A, &B}, {int64_t(s) * s}); });
-      std::printf("  gemm %d^3 transB=%d: %7.2f ms  %6.1f GFLOP/s\n", s, tb, ms, 2.0 * s * s * s / ms / 1e6);
+      const double ms = bench_ms("gemm", mr::GemmParams{s, s, s, 0, tb, 0}, {&A, &B}, {&C});
+      std::printf("  gemm %d^3 transB=%d: %7.3f ms  %6.1f GFLOP/s\n", s, tb, ms, 2.0 * s * s * s / ms / 1e6);
     }
   }
   {
-    Vec A = rand_vec(4 * 4096), B = rand_vec(4096 * 4096);
-    mr::GemmParams p{4, 4096, 4096, 0, 1, 0};
-    const double ms = time_ms([&] { must("gemm", p, {&A, &B}, {4 * 4096}); });
-    std::printf("  gemm thin M=4 N=K=4096 transB: %7.2f ms  %6.1f GFLOP/s\n", ms, 2.0 * 4 * 4096 * 4096 / ms / 1e6);
-    mr::GemmParams q{2, 4096, 4096, 0, 1, 0};
-    const double ms2 = time_ms([&] { must("gemm", q, {&A, &B}, {2 * 4096}); });
-    std::printf("  gemm thin M=2 N=K=4096 transB: %7.2f ms  %6.1f GFLOP/s\n", ms2, 2.0 * 2 * 4096 * 4096 / ms2 / 1e6);
+    Vec A = rand_vec(4 * 4096), A2 = rand_vec(2 * 4096), B = rand_vec(4096 * 4096), C(4 * 4096), C2(2 * 4096);
+    const double ms = bench_ms("gemm", mr::GemmParams{4, 4096, 4096, 0, 1, 0}, {&A, &B}, {&C});
+    std::printf("  gemm M=4 N=K=4096 transB: %7.2f ms  %6.1f GFLOP/s\n", ms, 2.0 * 4 * 4096 * 4096 / ms / 1e6);
+    const double ms2 = bench_ms("gemm", mr::GemmParams{2, 4096, 4096, 0, 1, 0}, {&A2, &B}, {&C2});
+    std::printf("  gemm M=2 N=K=4096 transB (thin): %7.2f ms  %6.1f GFLOP/s\n", ms2, 2.0 * 2 * 4096 * 4096 / ms2 / 1e6);
   }
   {
     mr::StridedParams p{};  // a 3-d transpose of 16M
     p.rank = 3, p.inSize = int32_t(n), p.shape[0] = 256, p.shape[1] = 256, p.shape[2] = 256;
     p.strides[0] = 1, p.strides[1] = 256, p.strides[2] = 65536;
-    std::printf("  strided_copy transpose 256^3: %7.2f ms\n", time_ms([&] { must("strided_copy", p, {&x}, {n}); }));
+    std::printf("  strided_copy transpose 256^3:   %7.2f ms\n", bench_ms("strided_copy", p, {&x}, {&y}));
+    std::printf("  strided_scatter transpose 256^3: %7.2f ms\n", bench_ms("strided_scatter_add", p, {&dy}, {&dx}));
+    mr::StridedParams q{};  // bias gradient: [16, 64, 16384] summed onto [64]
+    q.rank = 3, q.inSize = 64, q.shape[0] = 16, q.shape[1] = 64, q.shape[2] = 16384, q.strides[1] = 1;
+    Vec d64(64);
+    std::printf("  strided_scatter broadcast [16,64,16k]->[64]: %7.2f ms\n", bench_ms("strided_scatter_add", q, {&dy}, {&d64}));
+  }
+  {
+    mr::ConcatParams p{};
+    p.outer = 2, p.inner = 262144, p.n = 2, p.sizes[0] = 16, p.sizes[1] = 16;
+    Vec a(static_cast<size_t>(n / 2)), b(static_cast<size_t>(n / 2));
+    std::printf("  concat 2 x [2,16,256k]:          %7.2f ms\n", bench_ms("concat", p, {&a, &b}, {&y}));
   }
 }
 
@@ -1104,6 +1347,8 @@ int main(int argc, char** argv) {
   check_gemm();
   check_concat();
   check_strided();
+  check_fuzz();
+  check_mutations();
   check_threads();
   int fails = 0, checks = 0;
   std::printf("%-34s %7s %6s %10s\n", "check", "cases", "fails", "max error");

@@ -219,8 +219,8 @@ int raw(int argc, char** argv) {
       return 1;
     }
     std::printf("{\"permeability\": %.10g, \"porosity\": %.6f, \"fluidNodes\": %lld, \"steps\": %lld, "
-                "\"change\": %.3g, \"converged\": %s, \"seconds\": %.3f}\n",
-                r.permeability, r.porosity, (long long)r.fluid_nodes, (long long)r.steps, r.change,
+                "\"change\": %.3g, \"errorEstimate\": %.3g, \"converged\": %s, \"seconds\": %.3f}\n",
+                r.permeability, r.porosity, (long long)r.fluid_nodes, (long long)r.steps, r.change, r.error_estimate,
                 r.converged ? "true" : "false", sec);
   }
   return 0;

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { MicroreconError } from '../core/errors.js';
 import { backendsCommand } from './backends.js';
 import { infoCommand } from './info.js';
+import { evaluateCommand, type EvaluateCommandOptions } from './evaluate.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -24,6 +25,18 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'TIFF (multi-page), PNG, JPEG, NPY or MetaImage (.mhd)')
     .option('--json', 'print JSON')
     .action(async (file: string, o: { json?: boolean }) => infoCommand(file, o));
+
+  program
+    .command('evaluate')
+    .description('microstructure statistics and transport of each phase (JSON report, HTML report, summary table)')
+    .argument('<volume>', 'segmented volume or 2D image (TIFF, PNG, NPY, MetaImage)')
+    .option('--reference <volume>', 'compare with this volume (same shape): S2 RMSE, relative errors, SSIM, PSNR')
+    .option('--phase <L...>', 'phase indices to evaluate (default: all present)')
+    .option('--metrics <a,b>', 'metrics to compute, comma-separated (default: all but permeability; also "default", "all")')
+    .option('--spacing <s>', 'voxel size in metres (or with a unit: 5.345um) for physical units')
+    .option('--json <out.json>', 'write the JSON report ("-": to stdout, instead of the table)')
+    .option('--html <report.html>', 'write a self-contained HTML report')
+    .action(async (file: string, o: EvaluateCommandOptions) => evaluateCommand(file, o));
 
   try {
     await program.parseAsync(argv);
