@@ -72,7 +72,10 @@ def main():
     def count(_xk):
         iterations[0] += 1
 
-    x, info = spla.cg(A, bvec, rtol=tol, atol=0.0, M=M, maxiter=100000, callback=count)
+    try:
+        x, info = spla.cg(A, bvec, rtol=tol, atol=0.0, M=M, maxiter=100000, callback=count)
+    except TypeError:  # scipy < 1.12 calls it `tol`
+        x, info = spla.cg(A, bvec, tol=tol, atol=0.0, M=M, maxiter=100000, callback=count)
     t2 = time.perf_counter()
     r = bvec - A @ x
     area = n1 * n2

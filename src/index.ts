@@ -14,3 +14,9 @@ export {
   sampleDataDir, type Volume, type GreyVolume, type VolumeInfo, type ReadOptions, type WriteOptions,
 } from './io/index.js';
 export * from './evaluate/index.js';
+export {
+  Reconstructor, builtinModels, TiffStreamWriter, type ReconstructorInfo, type ReconstructOptions, type ReconstructInput,
+} from './reconstructor/index.js';
+export {
+  Trainer, DEFAULT_TRAINER, type TrainerOptions, type TrainerSettings, type TrainProgress, type TrainResult, type ValidationResult,
+} from './trainer/index.js';

@@ -159,6 +159,20 @@ Status reduce_backward(const KernelArgs& a) {
   float* dx = a.out[0];
   const int64_t R = p.reduce, I = p.inner, nb = (I + kBlock - 1) / kBlock;
   const float fR = static_cast<float>(R);
+  if (I == 1) {  // rows: a fill, and for max one element set
+    parallel_for(p.outer, std::max<int64_t>(1, kWork / R), [&](int64_t lo, int64_t hi) {
+      for (int64_t o = lo; o < hi; ++o) {
+        float* d = dx + o * R;
+        if (p.kind == kMaxR) {
+          std::fill(d, d + R, 0.0f);
+          d[argmax_row(x + o * R, R)] = dy[o];
+        } else {
+          std::fill(d, d + R, p.kind == kMean ? dy[o] / fR : dy[o]);
+        }
+      }
+    });
+    return Status::Ok();
+  }
   parallel_for(int64_t(p.outer) * nb, std::max<int64_t>(1, kWork / (R * std::min(I, kBlock))), [&](int64_t lo, int64_t hi) {
     int32_t arg[kBlock];
     for (int64_t it = lo; it < hi; ++it) {
@@ -167,18 +181,14 @@ Status reduce_backward(const KernelArgs& a) {
       float* d = dx + o * R * I + i0;
       if (p.kind == kMaxR) {
         const float* xb = x + o * R * I + i0;
-        if (I == 1) {
-          arg[0] = static_cast<int32_t>(argmax_row(xb, R));
-        } else {
-          float m[kBlock];
-          for (int64_t i = 0; i < n; ++i) m[i] = xb[i], arg[i] = 0;
-          for (int32_t r = 1; r < R; ++r) {
-            const float* row = xb + r * I;
-            for (int64_t i = 0; i < n; ++i) {
-              const bool take = (row[i] > m[i] || row[i] != row[i]) && m[i] == m[i];
-              m[i] = take ? row[i] : m[i];
-              arg[i] = take ? int32_t(r) : arg[i];
-            }
+        float m[kBlock];
+        for (int64_t i = 0; i < n; ++i) m[i] = xb[i], arg[i] = 0;
+        for (int32_t r = 1; r < R; ++r) {
+          const float* row = xb + r * I;
+          for (int64_t i = 0; i < n; ++i) {
+            const bool take = ((row[i] > m[i]) | (row[i] != row[i])) & (m[i] == m[i]);
+            m[i] = take ? row[i] : m[i];
+            arg[i] = take ? int32_t(r) : arg[i];
           }
         }
         for (int32_t r = 0; r < R; ++r)

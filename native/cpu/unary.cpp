@@ -93,6 +93,10 @@ template <typename F>
 void map1(int64_t n, const float* x, float* y, F f) {
   parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { loop1(hi - lo, x + lo, y + lo, f); });
 }
+template <typename F>
+void map3(int64_t n, const float* x, const float* y, const float* dy, float* dx, F f) {
+  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { loop3(hi - lo, x + lo, y + lo, dy + lo, dx + lo, f); });
+}
 
 // exp, sigmoid and tanh loops for each instruction set: the always-inline loop and functions take the
 // instruction set of the function they are inlined into.
@@ -126,10 +130,6 @@ void fn_loop(int64_t n, const float* x, float* y) {
 template <Fn K>
 void map_fn(int64_t n, const float* x, float* y) {
   parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { fn_loop<K>(hi - lo, x + lo, y + lo); });
-}
-template <typename F>
-void map3(int64_t n, const float* x, const float* y, const float* dy, float* dx, F f) {
-  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) { loop3(hi - lo, x + lo, y + lo, dy + lo, dx + lo, f); });
 }
 
 Status check(const KernelArgs& a, const UnaryParams& p, const char* inputs[]) {

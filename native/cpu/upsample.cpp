@@ -1,9 +1,12 @@
 // Nearest and (tri)linear resampling of x [N, C, D, H, W] with PyTorch's source-index arithmetic (float, as
 // its CPU kernels: nearest src = min(floor(dst * (in/out)), in - 1), exact for out == in and out == 2 in;
 // linear with align_corners or half-pixel centres clamped at 0; an axis with in == out is copied, so bilinear
-// is D = 1 and size-1 axes never interpolate). The backward pass gathers instead of scattering: every input
-// index keeps the list of (output index, weight) pairs that read it, so dx is written race-free in parallel.
+// is D = 1 and size-1 axes never interpolate). The backward pass is race-free without atomics: each task owns
+// one (n, c, id) slab of dx and gathers the dy planes that read it (transposed D and W lists of (output index,
+// weight) pairs), adding each W-reduced dy row into the dx rows its oh reads. The order is fixed by the
+// params, not by the threads.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -136,16 +139,22 @@ Status upsample_backward(const KernelArgs& a) {
   const bool linear = p.mode == 1, align = p.alignCorners == 1;
   Axis ad, ah, aw;
   build_axis(p.inD, p.outD, linear, align, true, ad);
-  build_axis(p.inH, p.outH, linear, align, true, ah);
+  build_axis(p.inH, p.outH, linear, align, false, ah);  // H is scattered into the owned slab
   build_axis(p.inW, p.outW, linear, align, true, aw);
   const int64_t in_hw = int64_t(p.inH) * p.inW, in_plane = p.inD * in_hw;
   const int64_t out_hw = int64_t(p.outH) * p.outW, out_plane = p.outD * out_hw;
   const float* dy = a.in[0];
   float* dx = a.out[0];
-  const int64_t slabs = int64_t(p.N) * p.C * p.inD;  // one (n, c, id) slab of dx per task
-  const int64_t work = std::max<int64_t>(1, (out_plane / p.inD) * (linear ? 8 : 1));
-  parallel_for(slabs, std::max<int64_t>(1, 32768 / work), [&](int64_t lo, int64_t hi) {
-    for (int64_t s = lo; s < hi; ++s) {
+  // One (n, c, id) slab of dx per task, owned by it. For every dy row (od, oh) read by the slab: the row is
+  // reduced along W by the transposed W lists (a gather), then added into the one or two dx rows that oh reads.
+  const int64_t slabs = int64_t(p.N) * p.C * p.inD;
+  const int threads = std::max(1, num_threads());
+  std::vector<float> scratch(size_t(threads) * size_t(p.inW));
+  std::atomic<int64_t> next{0};
+  parallel_run([&](int tid, int) {
+    if (tid >= threads) return;  // the pool grew after `threads` was read: the others take the slabs
+    float* rw = scratch.data() + int64_t(tid) * p.inW;
+    for (int64_t s; (s = next.fetch_add(1)) < slabs;) {
       const int64_t nc = s / p.inD, id = s % p.inD;
       const float* gp = dy + nc * out_plane;
       float* dp = dx + nc * in_plane + id * in_hw;
@@ -153,16 +162,20 @@ Status upsample_backward(const KernelArgs& a) {
       for (int32_t kd = ad.ptr[id]; kd < ad.ptr[id + 1]; ++kd) {
         const float* gd = gp + ad.out[kd] * out_hw;
         const float wd = ad.w[kd];
-        for (int32_t ih = 0; ih < p.inH; ++ih) {
-          float* dr = dp + int64_t(ih) * p.inW;
-          for (int32_t kh = ah.ptr[ih]; kh < ah.ptr[ih + 1]; ++kh) {
-            const float* gr = gd + int64_t(ah.out[kh]) * p.outW;
-            const float wdh = wd * ah.w[kh];
-            for (int32_t iw = 0; iw < p.inW; ++iw) {
-              float acc = 0.0f;
-              for (int32_t kw = aw.ptr[iw]; kw < aw.ptr[iw + 1]; ++kw) acc += aw.w[kw] * gr[aw.out[kw]];
-              dr[iw] += wdh * acc;
-            }
+        for (int32_t oh = 0; oh < p.outH; ++oh) {
+          const float* gr = gd + int64_t(oh) * p.outW;
+          for (int32_t iw = 0; iw < p.inW; ++iw) {
+            float acc = 0.0f;
+            for (int32_t kw = aw.ptr[iw]; kw < aw.ptr[iw + 1]; ++kw) acc += aw.w[kw] * gr[aw.out[kw]];
+            rw[iw] = acc;
+          }
+          const float w0 = wd * ah.l0[oh];
+          float* d0 = dp + int64_t(ah.i0[oh]) * p.inW;
+          for (int32_t iw = 0; iw < p.inW; ++iw) d0[iw] += w0 * rw[iw];
+          if (linear) {
+            const float w1 = wd * ah.l1[oh];
+            float* d1 = dp + int64_t(ah.i1[oh]) * p.inW;
+            for (int32_t iw = 0; iw < p.inW; ++iw) d1[iw] += w1 * rw[iw];
           }
         }
       }

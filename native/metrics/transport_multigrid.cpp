@@ -3,10 +3,22 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cpu_features.h"
 #include "core/parallel.h"
+#include "metrics/transport_walk.h"
 
 namespace mr {
 namespace transport {
+
+bool walk_avx512_usable() {
+#if defined(MR_X86) && defined(__GNUC__)
+  static const bool ok = active_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  return ok;
+#else
+  return false;
+#endif
+}
 
 void FineGrid::init(const AxisMask& mask) {
   n0 = mask.n0;
@@ -100,6 +112,15 @@ double reduce_rows(const FineGrid& g, F&& per_row) {
 }  // namespace
 
 double fine_matvec_dot(const FineGrid& g, const float* p, double* q) {
+#if defined(MR_X86)
+  if (walk_avx512_usable()) {
+    std::vector<double> part(static_cast<size_t>(g.row_blocks()), 0.0);
+    for_blocks(g.rows, g.rows_per_block, [&](int64_t blk, int64_t lo, int64_t hi) {
+      part[blk] = avx512::matvec_rows(g, lo, hi, p, q);
+    });
+    return ordered_sum(part);
+  }
+#endif
   return reduce_rows(g, [&](int64_t r) {
     double s = 0;
     double dummy;
@@ -153,6 +174,12 @@ void fine_flux(const FineGrid& g, const double* x, double* flux_in, double* flux
 namespace {
 
 void fine_sweep(const FineGrid& g, const double* rhs, float* z, int color) {
+#if defined(MR_X86)
+  if (walk_avx512_usable()) {
+    parallel_for(g.rows, 16, [&](int64_t lo, int64_t hi) { avx512::sweep_rows(g, lo, hi, rhs, z, color); });
+    return;
+  }
+#endif
   parallel_for(g.rows, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       if (g.rs[r + 1] == g.rs[r]) continue;
@@ -176,6 +203,8 @@ void for_coarse_rows(int64_t c0, int64_t c1, F&& f) {
 }
 
 void fine_restrict(const FineGrid& g, const double* rhs, const float* z, CoarseLevel& c) {
+  const bool simd = walk_avx512_usable();
+  (void)simd;
   for_coarse_rows(c.n0, c.n1, [&](int64_t A, int64_t B, int64_t R) {
     float* cb = c.b.data() + R * c.n2;
     std::fill(cb, cb + c.n2, 0.0f);
@@ -185,6 +214,12 @@ void fine_restrict(const FineGrid& g, const double* rhs, const float* z, CoarseL
         if (a >= g.n0 || b >= g.n1) continue;
         const int64_t r = a * g.n1 + b;
         if (g.rs[r + 1] == g.rs[r]) continue;
+#if defined(MR_X86)
+        if (simd) {
+          avx512::restrict_row(g, r, rhs, z, cb);
+          continue;
+        }
+#endif
         walk_row(g, r, z, [&](int64_t i, int64_t x, uint32_t c, double diag, double nb) {
           const double bi = rhs[c ? i : 0];
           cb[x >> 1] += static_cast<float>(double(c) * (bi - (diag * double(z[i]) - nb)));
@@ -194,6 +229,12 @@ void fine_restrict(const FineGrid& g, const double* rhs, const float* z, CoarseL
 }
 
 void fine_prolong(const FineGrid& g, const CoarseLevel& c, float alpha, float* z) {
+#if defined(MR_X86)
+  if (walk_avx512_usable()) {
+    parallel_for(g.rows, 16, [&](int64_t lo, int64_t hi) { avx512::prolong_rows(g, lo, hi, c, alpha, z); });
+    return;
+  }
+#endif
   parallel_for(g.rows, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       if (g.rs[r + 1] == g.rs[r]) continue;

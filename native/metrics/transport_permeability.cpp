@@ -6,8 +6,10 @@
 //    half a voxel outside the fluid for straight channels, and k does not depend on the viscosity.
 //  - Body force (Guo) along the axis inside the sample; periodic along the axis with open reservoir layers
 //    before and after the sample; bounce-back (or periodic) side faces.
-//  - Pull scheme with a precomputed source index per population (bounce-back folded in), two lattices; every
-//    node is written by one thread only, sums are blocked: results do not depend on the thread count.
+//  - Pull scheme with a precomputed source index per population (bounce-back folded in), two lattices, stored
+//    direction-major and processed in blocks of 16 nodes; every node is written by one thread only, sums are
+//    blocked: results do not depend on the thread count. The step is bound by the gathers (about 40 ns per node on
+//    one core of the test machine); the populations stream in near-sequential order.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,13 +28,11 @@ namespace mr {
 namespace {
 
 constexpr int Q = 19;
+constexpr int kLbmBlock = 16;  // nodes per block of the step; node counts are padded to a multiple of it
 // Directions 1..9 and their opposites 10..18 (i + 9), components along (axis 0, axis 1, axis 2).
 constexpr int E[Q][3] = {{0, 0, 0},  {1, 0, 0},  {0, 1, 0},  {0, 0, 1},   {1, 1, 0},  {1, -1, 0}, {1, 0, 1},
                          {1, 0, -1}, {0, 1, 1},  {0, 1, -1}, {-1, 0, 0},  {0, -1, 0}, {0, 0, -1}, {-1, -1, 0},
                          {-1, 1, 0}, {-1, 0, -1}, {-1, 0, 1}, {0, -1, -1}, {0, -1, 1}};
-constexpr double W[Q] = {1.0 / 3,  1.0 / 18, 1.0 / 18, 1.0 / 18, 1.0 / 36, 1.0 / 36, 1.0 / 36,
-                         1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 18, 1.0 / 18, 1.0 / 18, 1.0 / 36,
-                         1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36};
 inline int opp(int i) { return i == 0 ? 0 : (i <= 9 ? i + 9 : i - 9); }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -40,10 +40,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 struct Lattice {
-  int64_t n0, n1, n2, m;          // grid (axis 0 = flow) and fluid node count
+  int64_t n0, n1, n2, m, mp;      // grid (axis 0 = flow), fluid node count, padded to a multiple of the block
   std::vector<int64_t> plane;     // first node of each plane, n0 + 1
-  std::vector<uint32_t> src;      // m * (Q - 1) flat source indices into f (directions 1..18), node-major
-  std::vector<float> f, g;        // m * Q populations, node-major (f[n * Q + i])
+  std::vector<int32_t> src;       // (Q - 1) * mp flat source indices into f (direction-major)
+  std::vector<float> f, g;        // Q * mp populations (direction-major: f[i * mp + n])
 };
 
 Status build_lattice(const transport::AxisMask& mask, bool periodic_sides, Lattice* L) {
@@ -61,10 +61,15 @@ Status build_lattice(const transport::AxisMask& mask, bool periodic_sides, Latti
   }
   L->plane[n0] = m;
   L->m = m;
-  if (int64_t(Q) * m >= (int64_t(1) << 32))
-    return Error(Code::NotSupported, "permeability: more than 2^32 / 19 fluid nodes");
-  L->src.assign(static_cast<size_t>((Q - 1) * m), 0);
-  uint32_t* src = L->src.data();
+  const int64_t mp = (m + kLbmBlock - 1) / kLbmBlock * kLbmBlock;
+  L->mp = mp;
+  if (int64_t(Q) * mp >= (int64_t(1) << 31))
+    return Error(Code::NotSupported, "permeability: more than 2^31 / 19 fluid nodes");
+  L->src.assign(static_cast<size_t>((Q - 1) * mp), 0);
+  int32_t* src = L->src.data();
+  // Padding nodes bounce back onto themselves and stay at rest.
+  for (int64_t n = m; n < mp; ++n)
+    for (int i = 1; i < Q; ++i) src[(i - 1) * mp + n] = static_cast<int32_t>(opp(i) * mp + n);
   parallel_for(n0 * n1, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t a = r / n1, b = r % n1;
@@ -83,14 +88,14 @@ Status build_lattice(const transport::AxisMask& mask, bool periodic_sides, Latti
             inside = bb >= 0 && bb < n1 && cc >= 0 && cc < n2;
           }
           const int32_t s = inside ? id[(aa * n1 + bb) * n2 + cc] : -1;
-          src[int64_t(node) * (Q - 1) + (i - 1)] = s >= 0 ? static_cast<uint32_t>(int64_t(s) * Q + i)
-                                                          : static_cast<uint32_t>(int64_t(node) * Q + opp(i));
+          src[(i - 1) * mp + node] = s >= 0 ? static_cast<int32_t>(i * mp + s)
+                                            : static_cast<int32_t>(opp(i) * mp + node);
         }
       }
     }
   });
-  L->f.assign(static_cast<size_t>(Q * m), 0.0f);
-  L->g.assign(static_cast<size_t>(Q * m), 0.0f);
+  L->f.assign(static_cast<size_t>(Q * mp), 0.0f);
+  L->g.assign(static_cast<size_t>(Q * mp), 0.0f);
   return Status::Ok();
 }
 
@@ -100,58 +105,115 @@ double plane_density(const Lattice& L, int64_t a) {
   const int64_t lo = L.plane[a], hi = L.plane[a + 1];
   if (hi <= lo) return 0;
   double s = 0;
-  for (int64_t n = lo; n < hi; ++n)
-    for (int i = 0; i < Q; ++i) s += L.f[n * Q + i];
+  for (int i = 0; i < Q; ++i)
+    for (int64_t n = lo; n < hi; ++n) s += L.f[i * L.mp + n];
   return s / double(hi - lo);
 }
 
-// One stream + collide step from L.f into L.g; when `measure`, returns the sums needed for k.
+// Populations and sources are stored direction-major: f[i * mp + n], src[(i - 1) * mp + n] = flat index into f of
+// the post-collision population that streams into (n, i) (bounce-back folded in).
+struct LbmStep {
+  const float* f;
+  float* g;
+  const int32_t* src;
+  int64_t mp;              // padded node count
+  float wp, wm;            // relaxation rates of the symmetric / antisymmetric parts
+  float force;             // body force along axis 0, applied to the nodes [s_lo, s_hi)
+  float src_scale;         // (1 - wm / 2) * 3
+  int64_t s_lo, s_hi;
+};
+
+// Streams and collides the nodes [lo, hi) (multiples of kLbmBlock) from f into g; returns the sum over the sample
+// nodes among them of the momentum along axis 0. Blocks of 16 nodes keep the gathers and the arithmetic in
+// short, vectorisable loops. Directions 1..9 (opposites i + 9) as in E: the moments and e_i . j are spelled out.
+inline double lbm_step_body(const LbmStep& s, int64_t lo, int64_t hi) {
+  constexpr int B = kLbmBlock;
+  constexpr float w0 = 1.0f / 3, w1 = 1.0f / 18, w2 = 1.0f / 36;
+  const int64_t mp = s.mp;
+  const float* f = s.f;
+  float* g = s.g;
+  double acc = 0;
+  for (int64_t n0 = lo; n0 < hi; n0 += B) {
+    alignas(64) float p[Q][B];
+    for (int l = 0; l < B; ++l) p[0][l] = f[n0 + l];
+    for (int i = 1; i < Q; ++i) {
+      const int32_t* si = s.src + (i - 1) * mp + n0;
+      for (int l = 0; l < B; ++l) p[i][l] = f[si[l]];
+    }
+    alignas(64) float rho[B], j0[B], j1[B], j2[B], F[B];
+    for (int l = 0; l < B; ++l) {
+      const int64_t n = n0 + l;
+      F[l] = (n >= s.s_lo && n < s.s_hi) ? s.force : 0.0f;
+      float r = p[0][l];
+      for (int i = 1; i < Q; ++i) r += p[i][l];
+      rho[l] = r;
+      j0[l] = (p[1][l] + p[4][l] + p[5][l] + p[6][l] + p[7][l]) - (p[10][l] + p[13][l] + p[14][l] + p[15][l] + p[16][l]) +
+              0.5f * F[l];
+      j1[l] = (p[2][l] + p[4][l] - p[5][l] + p[8][l] + p[9][l]) - (p[11][l] + p[13][l] - p[14][l] + p[17][l] + p[18][l]);
+      j2[l] = (p[3][l] + p[6][l] - p[7][l] + p[8][l] - p[9][l]) - (p[12][l] + p[15][l] - p[16][l] + p[17][l] - p[18][l]);
+    }
+    if (n0 < s.s_hi && n0 + B > s.s_lo) {
+      for (int l = 0; l < B; ++l) {
+        const int64_t n = n0 + l;
+        if (n >= s.s_lo && n < s.s_hi) acc += j0[l];
+      }
+    }
+    for (int l = 0; l < B; ++l) g[n0 + l] = p[0][l] - s.wp * (p[0][l] - w0 * rho[l]);
+    // One opposite pair (i, i + 9) with weight w, e_i . j = eu, e_i . F = ef * F.
+    auto pair = [&](int i, float w, const float* eu, float ef) {
+      float* gi = g + i * mp + n0;
+      float* go = g + (i + 9) * mp + n0;
+      for (int l = 0; l < B; ++l) {
+        const float a = p[i][l], b = p[i + 9][l];
+        const float dp = s.wp * (0.5f * (a + b) - w * rho[l]);
+        const float dm = s.wm * (0.5f * (a - b) - 3.0f * w * eu[l]);
+        const float src = s.src_scale * w * ef * F[l];
+        gi[l] = a - dp - dm + src;
+        go[l] = b - dp + dm - src;
+      }
+    };
+    alignas(64) float e4[B], e5[B], e6[B], e7[B], e8[B], e9[B];
+    for (int l = 0; l < B; ++l) {
+      e4[l] = j0[l] + j1[l];
+      e5[l] = j0[l] - j1[l];
+      e6[l] = j0[l] + j2[l];
+      e7[l] = j0[l] - j2[l];
+      e8[l] = j1[l] + j2[l];
+      e9[l] = j1[l] - j2[l];
+    }
+    pair(1, w1, j0, 1);
+    pair(2, w1, j1, 0);
+    pair(3, w1, j2, 0);
+    pair(4, w2, e4, 1);
+    pair(5, w2, e5, 1);
+    pair(6, w2, e6, 1);
+    pair(7, w2, e7, 1);
+    pair(8, w2, e8, 0);
+    pair(9, w2, e9, 0);
+  }
+  return acc;
+}
+
 // One stream + collide step from L.f into L.g (then swapped); when `measure`, returns the momentum along the axis
 // summed over the sample's nodes [s_lo, s_hi).
 double step(Lattice& L, double wp, double wm, double force, int64_t s_lo, int64_t s_hi, bool measure) {
-  const int64_t m = L.m;
-  const float* f = L.f.data();
-  float* g = L.g.data();
-  const uint32_t* src = L.src.data();
-  const int64_t block = 1 << 12;
-  std::vector<double> part(measure ? static_cast<size_t>(transport::num_blocks(m, block)) : 0);
-  const float fwp = static_cast<float>(wp), fwm = static_cast<float>(wm);
+  LbmStep st;
+  st.f = L.f.data();
+  st.g = L.g.data();
+  st.src = L.src.data();
+  st.mp = L.mp;
+  st.wp = static_cast<float>(wp);
+  st.wm = static_cast<float>(wm);
+  st.force = static_cast<float>(force);
   // Guo forcing for the linear TRT: source (1 - wm/2) * 3 w_i e_i.F, momentum j = sum f e + F/2.
-  const float src_scale = static_cast<float>((1.0 - wm / 2.0) * 3.0);
-  transport::for_blocks(m, block, [&](int64_t blk, int64_t lo, int64_t hi) {
-    double acc = 0;
-    for (int64_t n = lo; n < hi; ++n) {
-      float p[Q];
-      p[0] = f[n * Q];
-      const uint32_t* sn = src + n * (Q - 1);
-      for (int i = 1; i < Q; ++i) p[i] = f[sn[i - 1]];
-      float rho = 0, j0 = 0, j1 = 0, j2 = 0;
-      for (int i = 0; i < Q; ++i) {
-        rho += p[i];
-        j0 += E[i][0] * p[i];
-        j1 += E[i][1] * p[i];
-        j2 += E[i][2] * p[i];
-      }
-      const float F = (n >= s_lo && n < s_hi) ? static_cast<float>(force) : 0.0f;
-      j0 += 0.5f * F;
-      if (measure && n >= s_lo && n < s_hi) acc += j0;
-      float* gn = g + n * Q;
-      gn[0] = p[0] - fwp * (p[0] - static_cast<float>(W[0]) * rho);
-      for (int i = 1; i <= 9; ++i) {
-        const int o = i + 9;
-        const float w = static_cast<float>(W[i]);
-        const float eu = E[i][0] * j0 + E[i][1] * j1 + E[i][2] * j2;
-        const float fp = 0.5f * (p[i] + p[o]), fm = 0.5f * (p[i] - p[o]);
-        const float dp = fwp * (fp - w * rho), dm = fwm * (fm - 3.0f * w * eu);
-        const float s = src_scale * w * E[i][0] * F;
-        gn[i] = p[i] - dp - dm + s;
-        gn[o] = p[o] - dp + dm - s;
-      }
-    }
-    if (measure) part[blk] = acc;
-  });
+  st.src_scale = static_cast<float>((1.0 - wm / 2.0) * 3.0);
+  st.s_lo = s_lo;
+  st.s_hi = s_hi;
+  const int64_t block = 1 << 12;  // a multiple of kLbmBlock
+  std::vector<double> part(static_cast<size_t>(transport::num_blocks(L.mp, block)), 0.0);
+  transport::for_blocks(L.mp, block, [&](int64_t blk, int64_t lo, int64_t hi) { part[blk] = lbm_step_body(st, lo, hi); });
   L.f.swap(L.g);
-  return transport::ordered_sum(part);
+  return measure ? transport::ordered_sum(part) : 0.0;
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
       iterations, signal: ac.signal,
       onProgress: (p) => {
         if (!o.quiet) bar.update(p.iteration, { d: f(p.losses.d), g: f(p.losses.g), l1: f(p.losses.l1), aw: f(p.advWeight), rate: p.itPerSec.toFixed(2), skip: p.skipped.critic + p.skipped.generator });
-        if (p.validation) bar.log?.(`validation @${p.iteration}: score ${p.validation.score.toFixed(4)} ${JSON.stringify(Object.fromEntries(Object.entries(p.validation.metrics).map(([k, v]) => [k, +v.toFixed(4)])))}\n`);
+        if (p.validation) process.stderr.write(`\nvalidation @${p.iteration}: score ${p.validation.score.toFixed(4)} ${JSON.stringify(Object.fromEntries(Object.entries(p.validation.metrics).map(([k, v]) => [k, +v.toFixed(4)])))}\n`);
       },
     });
     if (!o.quiet) bar.stop();

@@ -29,6 +29,7 @@
  * reservoir planes next to each face), L = the sample length. k is reported in voxel^2 and, with `spacing` (metres), in m^2 and mD (1 mD = 9.869233e-16 m^2).
  * Fluid not 18-connected (the lattice links) to both faces carries no flow and is removed first. The run stops when
  * the estimated relative error of k (from the decay of its change between checks) is below `tolerance`.
+ * The native solve reads `volume.data` in place while the promise is pending: do not modify or transfer it meanwhile.
  * Validation (test/metrics/transport.test.ts): parallel plates k = h^2/12 * porosity and a square duct (series
  * solution), both within 1 % at 10-voxel openings; the remaining difference is the midpoint rule of the voxel
  * flux, 1 / (2 h^2) for plates, and halves twice per doubling of the resolution.

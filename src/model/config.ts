@@ -211,8 +211,17 @@ export function parseConfig(text: string, what = 'config.json'): ModelConfig {
   }
 }
 
-/** z positions of k sections through `depth` slices: round(i (depth-1) / (k-1)), half up; k = 1: [0]. */
+/**
+ * z positions of k sections through `depth` slices: round(i (depth-1) / (k-1)) with Python's round-half-to-even
+ * (exact integer arithmetic), as the data's serial sections were cut (nmc_sections7.tif: 0,10,21,32,42,52,63 for
+ * depth 64); k = 1: [0].
+ */
 export function sectionPositions(depth: number, k: number): number[] {
   if (k === 1) return [0];
-  return Array.from({ length: k }, (_, i) => Math.round((i * (depth - 1)) / (k - 1)));
+  const den = k - 1;
+  return Array.from({ length: k }, (_, i) => {
+    const n = i * (depth - 1);
+    const q = Math.floor(n / den), r2 = 2 * (n - q * den);
+    return r2 > den || (r2 === den && q % 2 === 1) ? q + 1 : q;
+  });
 }

@@ -116,6 +116,8 @@ interface TrainerState {
 }
 
 const AXES = ['x', 'y', 'z'] as const;
+/** Version of the validation score formula (stored in the checkpoint; a resumed run with another restarts best/). */
+const SCORE_VERSION = 2;
 
 export class Trainer {
   readonly config: ModelConfig;
@@ -214,11 +216,14 @@ export class Trainer {
     for (const [n, c] of Object.entries(critics)) optimizers[n] = new Adam(c, { lr: o.lrD, betas: o.betas, eps: o.eps });
     const ema = await Ema.of(generator, o.emaDecay);
     let rng = new Random(config.seed * 7919 + 17);
-    let state: TrainerState = { iteration: 0, rng: rng.state(), best: null, skipped: { critic: 0, generator: 0 }, seconds: 0 };
+    let state: TrainerState = { iteration: 0, rng: rng.state(), best: null, skipped: { critic: 0, generator: 0 }, seconds: 0, scoreVersion: SCORE_VERSION };
     if (ck?.training) {
       ck.training.restore({ critics, optimizers, ema });
       const s = ck.training.state as unknown as TrainerState;
       state = { ...state, ...s };
+      // a checkpoint scored with an older validation formula: its best score does not compare with new ones
+      if (s.scoreVersion !== SCORE_VERSION) state.best = null;
+      state.scoreVersion = SCORE_VERSION;
       rng = Random.fromState(s.rng);
     }
     const evalGen = createGenerator(config);
@@ -363,7 +368,8 @@ export class Trainer {
       if (c.mode === 'single') {
         const n = S * S, z1 = Math.min(5, S);
         metrics.nearInputAgreement = fakes.reduce((s, f, i) => s + agreement(f.subarray(n, z1 * n), blocks[i].subarray(n, z1 * n)), 0) / blocks.length;
-        score = metrics.fractionError + metrics.s2Rmse;
+        // statistics right and the input used (an untrained model has right-ish statistics but ignores the input)
+        score = metrics.fractionError + metrics.s2Rmse + (1 - metrics.nearInputAgreement);
       } else {
         if (S >= 11) {
           let ssim = 0, psnr = 0;
@@ -425,6 +431,17 @@ export class Trainer {
     await writeVolume(path.join(dir, `iter-${String(it).padStart(6, '0')}.png`), { shape: [1, H, W], data: img, labels: labels.map((l, i) => (i === P ? 200 : l)) });
   }
 
+  async #saveBest(validation: ValidationResult): Promise<void> {
+    const path = await import('node:path');
+    const fs = await import('node:fs/promises');
+    const dir = path.join(this.out, 'best');
+    await saveModel(dir, this.#evalGen, { weights: this.ema.weights() });
+    const cfgPath = path.join(dir, 'config.json');
+    const cfg = JSON.parse(await fs.readFile(cfgPath, 'utf8'));
+    cfg.notes = { ...(cfg.notes ?? {}), validation: { ...validation, trainedIterations: validation.iteration, trainingSeconds: Math.round(this.#state.seconds) } };
+    await writeFileAtomic(cfgPath, `${JSON.stringify(cfg, null, 2)}\n`);
+  }
+
   /** Writes the resumable checkpoint atomically (a new dir renamed over the old one). */
   async save(): Promise<void> {
     const path = await import('node:path');
@@ -459,7 +476,14 @@ export class Trainer {
     const start = Date.now(), startIt = this.#state.iteration, baseSeconds = this.#state.seconds;
     let aborted = false;
     await this.#log({ type: 'event', event: startIt ? 'resume' : 'start', iteration: startIt, target: total, config: startIt ? undefined : this.config });
-    if (!(await checkpointDir(this.out))) await this.save();
+    if (!(await checkpointDir(this.out))) {
+      // the untrained model's held-out score (sections mode: the shape-based interpolation it starts from)
+      const v = await this.validate();
+      await this.#log({ type: 'val', ...v, seconds: 0 });
+      this.#state.best = { score: v.score, iteration: 0 };
+      await this.#saveBest(v);
+      await this.save();
+    }
     while (this.#state.iteration < total) {
       if (o.signal?.aborted) {
         aborted = true;
@@ -475,14 +499,7 @@ export class Trainer {
         await this.#log({ type: 'val', ...validation, seconds: this.#state.seconds });
         if (!this.#state.best || validation.score < this.#state.best.score) {
           this.#state.best = { score: validation.score, iteration: it };
-          const path = await import('node:path');
-          const dir = path.join(this.out, 'best');
-          await saveModel(dir, this.#evalGen, { weights: this.ema.weights() });
-          const cfgPath = path.join(dir, 'config.json');
-          const fs = await import('node:fs/promises');
-          const cfg = JSON.parse(await fs.readFile(cfgPath, 'utf8'));
-          cfg.notes = { ...(cfg.notes ?? {}), validation: { ...validation, trainedIterations: it, trainingSeconds: Math.round(this.#state.seconds) } };
-          await writeFileAtomic(cfgPath, `${JSON.stringify(cfg, null, 2)}\n`);
+          await this.#saveBest(validation);
         }
       }
       if (it % s.logEvery === 0 || it === total)

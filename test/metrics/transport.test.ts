@@ -265,6 +265,19 @@ describe('permeability', () => {
     expect(Math.abs(withRes.x!.permeability / ks[0]! - 1)).toBeLessThan(1e-3);
   });
 
+  it('gives the same k (bitwise) for 1 and 2 threads', async () => {
+    const v = randomMedium(24, 0.45, 21);
+    const b = await loadTransportBinding();
+    b.setNumThreads(1);
+    const one = await permeability(v, { phase: 1, axes: ['y'] });
+    b.setNumThreads(2);
+    const two = await permeability(v, { phase: 1, axes: ['y'] });
+    b.setNumThreads(0);
+    expect(one.y!.percolates).toBe(true);
+    expect(two.y!.permeability).toBe(one.y!.permeability);
+    expect(two.y!.steps).toBe(one.y!.steps);
+  });
+
   it('a blocked axis gives k = 0 with percolates: false', async () => {
     const v = volume(12, 12, 12, (_z, _y, x) => (x === 6 ? 1 : 0));
     const r = await permeability(v, { phase: 0, axes: ['x', 'y'], tau: 1 });

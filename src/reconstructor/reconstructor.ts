@@ -1,0 +1,327 @@
+/**
+ * Reconstructor: runs a trained generator on a slice (single mode) or k serial sections (sections mode) and makes a
+ * volume of any edge length: tiles of the model's size across x/y with overlap and linear blending of the phase
+ * probabilities, and (single mode) continuation along depth, each new depth block conditioned on the last generated
+ * slice. Slices are produced in z order (stream() / onSlice), so memory stays bounded by one depth block.
+ */
+import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError, MicroreconError, OutOfMemoryError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
+import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
+import { readVolume } from '../io/index.js';
+import type { Volume } from '../io/types.js';
+import { loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
+
+export interface ReconstructorInfo {
+  /** 'builtin:<name>' or the directory */
+  name: string;
+  dir: string;
+  config: ModelConfig;
+  mode: 'single' | 'sections';
+  training: 'paired' | '2d';
+  /** sections the model takes (1 in single mode) */
+  k: number;
+  phases: number;
+  /** the file values of the phases (written into Volume.labels), when the model knows them */
+  labels: number[] | null;
+  /** the model's training size (depth of one generated block, tile edge across x/y) */
+  size: number;
+  /** held-out validation facts stored with the model, if any */
+  validation: unknown;
+}
+
+export interface ReconstructOptions {
+  /** output edge length: the volume is size^3 (default: the model size) */
+  size?: number;
+  /** noise seed (default 0): same seed, same volume */
+  seed?: number;
+  signal?: AbortSignal;
+  /** fraction done in [0, 1] with a short stage text */
+  onProgress?: (fraction: number, stage: string) => void;
+  /** tile overlap in voxels (default: a quarter of the tile) */
+  overlap?: number;
+}
+
+export type ReconstructInput = Volume | Volume[] | string | string[];
+
+/** Largest edge accepted by reconstruct() (the whole volume in memory) and by stream() (slice by slice). */
+export const MAX_IN_MEMORY_SIZE = 1024;
+export const MAX_STREAM_SIZE = 4096;
+/** Working memory (the blended probabilities of one depth block) allowed, bytes. */
+export const MAX_WORK_BYTES = 3 * 2 ** 30;
+
+function int(v: unknown, what: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isInteger(v))
+    throw new InvalidArgumentError(`${what} must be an integer, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+  if (v < min) throw new InvalidArgumentError(`${what} must be >= ${min}, got ${v}`);
+  if (v > max) throw new InvalidArgumentError(`${what} ${v} is too large (at most ${max})`);
+  return v;
+}
+
+/** The shipped model names (dirs under <package>/models holding config.json). */
+export async function builtinModels(): Promise<string[]> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const dir = path.join(packageRoot(), 'models');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out: string[] = [];
+  for (const n of names.sort()) if (await fs.access(path.join(dir, n, 'config.json')).then(() => true, () => false)) out.push(n);
+  return out;
+}
+
+export class Reconstructor {
+  readonly info: ReconstructorInfo;
+  #gen: Generator | null;
+  #backend: BackendChoice;
+
+  private constructor(info: ReconstructorInfo, gen: Generator, backend: BackendChoice) {
+    this.info = info;
+    this.#gen = gen;
+    this.#backend = backend;
+  }
+
+  /** Loads 'builtin:<name>' or a model directory (config.json + model.safetensors). */
+  static async load(model: string, o: { backend?: BackendChoice | string } = {}): Promise<Reconstructor> {
+    if (typeof model !== 'string' || !model) throw new InvalidArgumentError(`Reconstructor.load: model must be 'builtin:<name>' or a directory, got ${JSON.stringify(model)}`);
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('Reconstructor.load: options must be an object');
+    const backend = checkBackendChoice(o.backend);
+    if (backend !== 'auto') {
+      const st = (await listBackends()).find((b) => b.name === backend);
+      if (!st?.available) throw new BackendUnavailableError(`backend '${backend}' is unavailable here: ${st?.reason ?? 'unknown'}`, { [backend]: st?.reason ?? 'unknown' });
+    }
+    const path = await import('node:path');
+    const fs = await import('node:fs/promises');
+    let dir = model;
+    if (model.startsWith('builtin:')) {
+      const name = model.slice(8);
+      const names = await builtinModels();
+      if (!names.includes(name))
+        throw new InvalidArgumentError(`unknown builtin model '${name}'; available: ${names.map((n) => `builtin:${n}`).join(', ') || 'none (the package ships no models)'}`);
+      dir = path.join(packageRoot(), 'models', name);
+    } else {
+      const st = await fs.stat(dir).catch(() => null);
+      if (!st) throw new InvalidArgumentError(`${dir}: no such model directory (or use builtin:<name>: ${(await builtinModels()).join(', ')})`);
+      if (!st.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory (a model is a directory with config.json and model.safetensors)`);
+    }
+    const gen = await loadModel(dir);
+    const c = gen.config;
+    const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
+    const lab = notes.data?.labels;
+    const labels = Array.isArray(lab) && lab.length === c.phases && lab.every((x) => Number.isFinite(x)) ? (lab as number[]) : null;
+    const info: ReconstructorInfo = {
+      name: model, dir, config: c, mode: c.mode, training: c.training, k: c.sections, phases: c.phases, labels, size: c.size,
+      validation: notes.validation ?? null,
+    };
+    return new Reconstructor(info, gen, backend);
+  }
+
+  #generator(): Generator {
+    if (!this.#gen) throw new InvalidArgumentError('Reconstructor: disposed');
+    return this.#gen;
+  }
+
+  /** Turns the input into k sections of phase indices (model phases), each H x W. */
+  async #sections(input: ReconstructInput): Promise<{ sections: Uint8Array[]; height: number; width: number }> {
+    const { k, phases: P, labels } = this.info;
+    let vols: Volume[];
+    if (typeof input === 'string') vols = [await readVolume(input)];
+    else if (Array.isArray(input)) vols = await Promise.all(input.map((v) => (typeof v === 'string' ? readVolume(v) : v)));
+    else vols = [input];
+    if (!vols.length) throw new InvalidArgumentError('reconstruct: no input slices');
+    const slices: { data: Uint8Array; labels?: number[]; h: number; w: number }[] = [];
+    for (const [i, v] of vols.entries()) {
+      if (!v || typeof v !== 'object' || !Array.isArray(v.shape) || v.shape.length !== 3)
+        throw new InvalidArgumentError(`reconstruct: input ${i} is not a Volume { shape: [z, y, x], data }`);
+      const [z, h, w] = v.shape;
+      for (const d of v.shape) if (!Number.isInteger(d) || d < 1) throw new InvalidArgumentError(`reconstruct: input ${i} has an invalid shape [${v.shape.join(', ')}]`);
+      if (!(v.data instanceof Uint8Array)) {
+        const bad = (v.data as ArrayLike<number> | undefined) && Array.from(v.data as ArrayLike<number>).some((x) => !Number.isFinite(x));
+        throw new InvalidArgumentError(`reconstruct: input ${i} data must be a Uint8Array of phase indices${bad ? ' (it holds NaN or infinite values)' : ''}`);
+      }
+      if (v.data.length !== z * h * w) throw new InvalidArgumentError(`reconstruct: input ${i} has ${v.data.length} values for shape [${v.shape.join(', ')}]`);
+      for (let s = 0; s < z; s++) slices.push({ data: v.data.subarray(s * h * w, (s + 1) * h * w), labels: v.labels, h, w });
+    }
+    if (slices.length !== k)
+      throw new InvalidArgumentError(
+        k === 1
+          ? `this model (${this.info.name}, single mode) takes one slice at z = 0, got ${slices.length}`
+          : `this model (${this.info.name}, sections mode) takes k = ${k} sections, got ${slices.length}`,
+      );
+    const { h, w } = slices[0];
+    if (slices.some((s) => s.h !== h || s.w !== w)) throw new InvalidArgumentError('reconstruct: the sections differ in size');
+    // map the file's phases onto the model's: by file value when both know them, else as indices
+    const sections = slices.map((s, i) => {
+      let map: number[] | null = null;
+      if (s.labels && labels) {
+        map = s.labels.map((val) => {
+          const j = labels.indexOf(val);
+          if (j < 0) throw new InvalidArgumentError(`reconstruct: input ${i} has the value ${val}, which is not a phase of this model (its values: ${labels.join(', ')}); the input has ${s.labels!.length} phases, the model ${P}`);
+          return j;
+        });
+      }
+      const out = new Uint8Array(s.data.length);
+      for (let j = 0; j < out.length; j++) {
+        const p = map ? map[s.data[j]] : s.data[j];
+        if (p === undefined || p >= P)
+          throw new InvalidArgumentError(`reconstruct: input ${i} has phase ${s.data[j]} (of ${s.labels ? s.labels.length : 'unlabelled'} phases) but this model has ${P} phases`);
+        out[j] = p;
+      }
+      return out;
+    });
+    return { sections, height: h, width: w };
+  }
+
+  /** The reconstructed volume, in memory (edge length <= MAX_IN_MEMORY_SIZE). */
+  async reconstruct(input: ReconstructInput, o: ReconstructOptions = {}): Promise<Volume> {
+    const size = o?.size ?? this.info.size;
+    int(size, 'size', 1, MAX_IN_MEMORY_SIZE);
+    const out = new Uint8Array(size * size * size);
+    let z = 0;
+    for await (const slice of this.stream(input, o)) out.set(slice, z++ * size * size);
+    return { shape: [size, size, size], data: out, ...(this.info.labels ? { labels: [...this.info.labels] } : {}) };
+  }
+
+  /**
+   * The volume slice by slice (z = 0, 1, ...), each size*size phase indices: memory stays one depth block
+   * (the blended probabilities of `model size` slices) whatever the edge length.
+   */
+  async *stream(input: ReconstructInput, o: ReconstructOptions = {}): AsyncGenerator<Uint8Array> {
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('reconstruct: options must be an object');
+    const gen = this.#generator();
+    const { size: S, phases: P, k, mode } = this.info;
+    const N = int(o.size ?? S, 'size', 1, MAX_STREAM_SIZE);
+    const seed = int(o.seed ?? 0, 'seed', 0, Number.MAX_SAFE_INTEGER);
+    if (mode === 'sections' && N < 2 * k - 1) throw new InvalidArgumentError(`size ${N} is too small for ${k} distinct sections with gaps between them (at least ${2 * k - 1})`);
+    const f = 2 ** (this.info.config.generator.encoderChannels.length - 1);
+    const T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
+    const overlap = int(o.overlap ?? Math.floor(T / 4), 'overlap', 0, T - 1);
+    const M = Math.max(N, T);
+    if (P * S * M * M * 4 > MAX_WORK_BYTES) throw new OutOfMemoryError(`reconstruct: size ${N} needs ${((P * S * M * M * 4) / 2 ** 30).toFixed(1)} GiB of working memory per depth block (limit ${MAX_WORK_BYTES / 2 ** 30} GiB)`);
+    const { sections, height, width } = await this.#sections(input);
+    if (height < 16 || width < 16) throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the smallest tile (16x16)`);
+    if (height < N || width < N)
+      throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the output size ${N}: pass a slice of at least ${N}x${N} or a smaller size`);
+    const check = () => {
+      if (o.signal?.aborted) throw new AbortError('reconstruct: aborted');
+    };
+    check();
+    // input planes: the top-left N x N, reflected out to M x M when the tile is larger than the output
+    const plane = (s: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(M * M);
+      const refl = (i: number, n: number) => (i < n ? i : Math.max(0, 2 * n - 2 - i));
+      for (let y = 0; y < M; y++) for (let x = 0; x < M; x++) out[y * M + x] = s[refl(y, Math.min(N, height)) * width + refl(x, Math.min(N, width))];
+      return out;
+    };
+    let inputs: Uint8Array[] = sections.map(plane);
+    const starts = tileStarts(M, T, overlap);
+    const ramp = Float32Array.from({ length: T }, (_, i) => Math.min(1, (Math.min(i, T - 1 - i) + 1) / (overlap + 1)));
+    const blocks = mode === 'single' ? Math.max(1, Math.ceil((N - 1) / (S - 1))) : 1;
+    const tilesTotal = blocks * starts.length * starts.length;
+    let tilesDone = 0;
+    // sections mode: output z -> generator z (piecewise linear between the section planes)
+    const outPos = sectionPositions(N, k), genPos = sectionPositions(S, k);
+    const zmap = (z: number): number => {
+      if (mode === 'single') return z;
+      let i = 0;
+      while (i < k - 2 && z > outPos[i + 1]) i++;
+      const a = outPos[i], b = outPos[i + 1];
+      const t = b > a ? (z - a) / (b - a) : 0;
+      return Math.min(S - 1, Math.max(0, Math.round(genPos[i] + t * (genPos[i + 1] - genPos[i]))));
+    };
+    let emitted = 0;
+    for (let blk = 0; blk < blocks && emitted < N; blk++) {
+      const acc = new Float32Array(P * S * M * M);
+      const wsum = new Float32Array(M * M);
+      for (const [ty, y0] of starts.entries())
+        for (const [tx, x0] of starts.entries()) {
+          check();
+          const crops = inputs.map((p) => {
+            const c = new Uint8Array(T * T);
+            for (let y = 0; y < T; y++) c.set(p.subarray((y0 + y) * M + x0, (y0 + y) * M + x0 + T), y * T);
+            return c;
+          });
+          const inp = prepareInputs(this.info.config, [crops], { height: T, width: T });
+          let probs;
+          try {
+            // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
+            probs = await gen.predict(inp, { noiseSeed: mix(seed, blk, ty * starts.length + tx), backend: this.#backend });
+          } finally {
+            inp.slices.dispose();
+            inp.baseline?.dispose();
+          }
+          const v = await probs.read();
+          probs.dispose();
+          const TT = T * T;
+          for (let y = 0; y < T; y++)
+            for (let x = 0; x < T; x++) {
+              const w = (ty === 0 && y < T / 2 ? 1 : ty === starts.length - 1 && y >= T / 2 ? 1 : ramp[y]) * (tx === 0 && x < T / 2 ? 1 : tx === starts.length - 1 && x >= T / 2 ? 1 : ramp[x]);
+              const o2 = (y0 + y) * M + x0 + x;
+              wsum[o2] += w;
+              for (let p = 0; p < P; p++) for (let z = 0; z < S; z++) acc[(p * S + z) * M * M + o2] += w * v[(p * S + z) * TT + y * T + x];
+            }
+          tilesDone++;
+          o.onProgress?.(tilesDone / tilesTotal, `block ${blk + 1}/${blocks}, tile ${ty * starts.length + tx + 1}/${starts.length ** 2}`);
+          await new Promise((r) => setImmediate(r));
+        }
+      const argmaxAt = (gz: number): Uint8Array => {
+        const out = new Uint8Array(M * M);
+        for (let i = 0; i < M * M; i++) {
+          let best = acc[gz * M * M + i], arg = 0;
+          for (let p = 1; p < P; p++) {
+            const x = acc[(p * S + gz) * M * M + i];
+            if (x > best) {
+              best = x;
+              arg = p;
+            }
+          }
+          out[i] = arg;
+        }
+        return out;
+      };
+      const crop = (s: Uint8Array) => {
+        const out = new Uint8Array(N * N);
+        for (let y = 0; y < N; y++) out.set(s.subarray(y * M, y * M + N), y * N);
+        return out;
+      };
+      if (mode === 'single') {
+        let last: Uint8Array = inputs[0];
+        for (let z = blk === 0 ? 0 : 1; z < S && emitted < N; z++) {
+          const s = z === 0 ? inputs[0] : argmaxAt(z);
+          last = s;
+          emitted++;
+          yield crop(s);
+        }
+        inputs = [last];
+      } else {
+        for (let z = 0; z < N; z++) {
+          const i = outPos.indexOf(z);
+          emitted++;
+          yield crop(i >= 0 ? inputs[i] : argmaxAt(zmap(z)));
+        }
+      }
+    }
+  }
+
+  dispose(): void {
+    this.#gen?.dispose();
+    this.#gen = null;
+  }
+}
+
+/** Tile starts covering [0, M) with tiles of T overlapping by at least `overlap`. */
+export function tileStarts(M: number, T: number, overlap: number): number[] {
+  if (M <= T) return [0];
+  const n = Math.ceil((M - overlap) / (T - overlap));
+  return Array.from({ length: n }, (_, j) => Math.round((j * (M - T)) / (n - 1)));
+}
+
+function mix(seed: number, a: number, b: number): number {
+  let h = (Math.floor(seed / 2 ** 32) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (a + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (b + 0x165667b1), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export function isMicroreconError(e: unknown): e is MicroreconError {
+  return e instanceof MicroreconError;
+}
+void FormatError;

@@ -1,0 +1,206 @@
+/** Reconstructor: determinism, shapes/labels, section planes, tiling + depth continuation, streaming TIFF, bad input. */
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackendUnavailableError, FormatError, backends, InvalidArgumentError, MicroreconError, OutOfMemoryError, Reconstructor, TiffStreamWriter, readImage, readVolume,
+  type Volume,
+} from '../../src/index.js';
+import { createGenerator, saveModel, sectionPositions } from '../../src/model/index.js';
+import { phaseFractions, twoPoint } from '../../src/trainer/index.js';
+import { tileStarts } from '../../src/reconstructor/index.js';
+
+const dirs: string[] = [];
+const tmp = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'microrecon-rec-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const DATA = join(import.meta.dirname, '../../../shared/data');
+const tinyGen = { encoderChannels: [4, 8], decoderChannels: [3, 6], headChannels: 2, noiseChannels: 1, noise3dChannels: 1, cbamKernel: 3 };
+let single = '', sections = '';
+const berea = await readVolume(join(DATA, 'berea/berea_crop48.tif'));
+const slice = (v: Volume, z: number, n = v.shape[1]): Volume => {
+  const [, h, w] = v.shape;
+  const d = new Uint8Array(n * n);
+  for (let y = 0; y < n; y++) d.set(v.data.subarray(z * h * w + y * w, z * h * w + y * w + n), y * n);
+  return { shape: [1, n, n], data: d, labels: v.labels };
+};
+// 3 phases: slabs by a smooth field, sections of it
+const three = (S: number): Volume => {
+  const d = new Uint8Array(S * S * S);
+  for (let z = 0; z < S; z++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) d[(z * S + y) * S + x] = Math.floor(1.5 * (1 + Math.sin(x / 3 + z / 5) * Math.cos(y / 4)));
+  return { shape: [S, S, S], data: d, labels: [0, 1, 2] };
+};
+
+beforeAll(async () => {
+  single = await tmp();
+  await saveModel(single, createGenerator({ size: 16, phases: 2, seed: 3, generator: tinyGen, notes: { data: { labels: [0, 255] } } }));
+  sections = await tmp();
+  await saveModel(sections, createGenerator({ size: 16, phases: 3, mode: 'sections', sections: 3, seed: 4, generator: tinyGen, notes: { data: { labels: [0, 1, 2] } } }));
+});
+
+describe('Reconstructor', () => {
+  it('single mode: shape, labels, input slice at z = 0, same seed identical, other seed different', async () => {
+    const rec = await Reconstructor.load(single, { backend: 'cpu' });
+    expect(rec.info).toMatchObject({ mode: 'single', k: 1, phases: 2, size: 16, labels: [0, 255] });
+    const inp = slice(berea, 5);
+    const a = await rec.reconstruct(inp, { size: 16, seed: 1 });
+    const b = await rec.reconstruct(inp, { size: 16, seed: 1 });
+    const c = await rec.reconstruct(inp, { size: 16, seed: 2 });
+    expect(a.shape).toEqual([16, 16, 16]);
+    expect(a.labels).toEqual([0, 255]);
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    expect(c.shape).toEqual([16, 16, 16]); // (an untrained tiny model barely uses its noise; seeds are checked on builtin:berea below)
+    expect(Buffer.from(a.data.subarray(0, 256)).equals(Buffer.from(slice(berea, 5, 16).data))).toBe(true);
+    rec.dispose();
+  });
+
+  it('sections mode reproduces the input sections at round-half-even planes, at the model size and others', async () => {
+    expect(sectionPositions(64, 7)).toEqual([0, 10, 21, 32, 42, 52, 63]);
+    const nmc = await readVolume(join(DATA, 'nmc/nmc_sections7.tif'));
+    expect(nmc.shape).toEqual([7, 64, 64]);
+    const rec = await Reconstructor.load(sections);
+    const vol = three(40);
+    for (const size of [16, 24, 40]) {
+      const pos = sectionPositions(size, 3);
+      const secs = pos.map((z) => ({ shape: [1, 40, 40] as [number, number, number], data: vol.data.slice(z * 1600, (z + 1) * 1600), labels: [0, 1, 2] }));
+      const out = await rec.reconstruct(secs, { size, seed: 7 });
+      expect(out.shape).toEqual([size, size, size]);
+      for (const [i, z] of pos.entries()) {
+        const want = slice({ ...vol, shape: [40, 40, 40] }, z, size).data;
+        expect(Buffer.from(out.data.subarray(z * size * size, (z + 1) * size * size)).equals(Buffer.from(want)), `size ${size} section ${i}`).toBe(true);
+      }
+    }
+    rec.dispose();
+  });
+
+  it('tiles larger outputs with depth continuation; S2 across tile borders matches S2 inside tiles', async () => {
+    const rec = await Reconstructor.load('builtin:berea');
+    const S = rec.info.size;
+    const img = await readImage(join(DATA, 'berea/berea_slice64.png'));
+    const N = 64;
+    const big = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8 });
+    expect(big.shape).toEqual([N, N, N]);
+    expect(big.labels).toEqual([0, 255]);
+    // seams: label changes between neighbouring columns at tile borders vs everywhere (x and y), below z = 0
+    const change = (cols: number[], axis: 'x' | 'y') => {
+      let c = 0, n = 0;
+      for (let z = 1; z < N; z++)
+        for (let a = 0; a < N; a++)
+          for (const b of cols) {
+            const [i, j] = axis === 'x' ? [(z * N + a) * N + b, (z * N + a) * N + b + 1] : [(z * N + b) * N + a, (z * N + b + 1) * N + a];
+            c += big.data[i] !== big.data[j] ? 1 : 0;
+            n++;
+          }
+      return c / n;
+    };
+    const starts = tileStarts(N, S, 8);
+    expect(starts.length).toBeGreaterThan(2);
+    const borders = [...new Set(starts.flatMap((s) => [s + 3, s + S - 5]).filter((b) => b > 0 && b < N - 1))];
+    const all = Array.from({ length: N - 1 }, (_, i) => i);
+    for (const axis of ['x', 'y'] as const) {
+      const inside = change(all, axis);
+      expect(Math.abs(change(borders, axis) - inside), axis).toBeLessThan(0.5 * inside + 0.02);
+    }
+    // S2 of the pore phase at lag 1..5 in an x band across the tile border vs a band inside a tile
+    const band = (x0: number) => {
+      const w = 12, d = new Uint8Array(N * N * w);
+      for (let z = 0; z < N; z++) for (let y = 0; y < N; y++) for (let x = 0; x < w; x++) d[(z * N + y) * w + x] = big.data[(z * N + y) * N + x0 + x];
+      return twoPoint(d, [N, N, w], 0, 2, 5);
+    };
+    const across = band(S - 6 - 8), inner = band(2);
+    const fr = phaseFractions(big.data, 2)[0];
+    for (let r = 1; r <= 5; r++) expect(Math.abs(across[r] - inner[r])).toBeLessThan(Math.max(0.05, fr * 0.5));
+    // depth continuation: the slices after each block boundary (z = S-1, S) continue without a jump
+    const dz = (z: number) => {
+      let c = 0;
+      for (let i = 0; i < N * N; i++) c += big.data[z * N * N + i] !== big.data[(z + 1) * N * N + i] ? 1 : 0;
+      return c / (N * N);
+    };
+    // (the step from the last slice of a block into the next is the step from the input slice into the first block)
+    expect(dz(S - 1)).toBeLessThan(1.5 * dz(0) + 0.05);
+    // seeds: same -> identical, different -> different
+    const again = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8 });
+    expect(Buffer.from(again.data).equals(Buffer.from(big.data))).toBe(true);
+    const other = await rec.reconstruct(img, { size: 32, seed: 4 });
+    const first = await rec.reconstruct(img, { size: 32, seed: 3 });
+    expect(Buffer.from(other.data).equals(Buffer.from(first.data))).toBe(false);
+    rec.dispose();
+  });
+
+  it('streams a TIFF slice by slice that reads back as the in-memory volume', async () => {
+    const rec = await Reconstructor.load(single);
+    const inp = slice(berea, 0, 40);
+    const out = join(await tmp(), 'g.tif');
+    const w = new TiffStreamWriter(out, [40, 40, 40], [0, 255]);
+    await w.open();
+    let n = 0;
+    const progress: number[] = [];
+    for await (const s of rec.stream(inp, { size: 40, seed: 5, onProgress: (f) => progress.push(f) })) {
+      await w.writeSlice(s);
+      n++;
+    }
+    await w.close();
+    expect(n).toBe(40);
+    expect(progress.at(-1)).toBe(1);
+    const back = await readVolume(out);
+    const mem = await rec.reconstruct(inp, { size: 40, seed: 5 });
+    expect(back.shape).toEqual([40, 40, 40]);
+    expect(back.labels).toEqual([0, 255]);
+    expect(Buffer.from(back.data).equals(Buffer.from(mem.data))).toBe(true);
+    rec.dispose();
+  });
+
+  it('bad input: typed errors, no crash', async () => {
+    const rec = await Reconstructor.load(single);
+    const inp = slice(berea, 0, 32);
+    const bad = (p: Promise<unknown>, type: new (...a: never[]) => MicroreconError, re?: RegExp) => expect(p).rejects.toSatisfy((e: unknown) => e instanceof type && (!re || re.test((e as Error).message)));
+    // 3 labels into a 2-phase model
+    const three3 = { shape: [1, 32, 32] as [number, number, number], data: new Uint8Array(1024).map((_, i) => i % 3), labels: [0, 128, 255] };
+    await bad(rec.reconstruct(three3, { size: 16 }), InvalidArgumentError, /128|phase/);
+    await bad(rec.reconstruct({ ...three3, labels: undefined }, { size: 16 }), InvalidArgumentError, /phase/);
+    await bad(rec.reconstruct(slice(berea, 0, 12), { size: 8 }), InvalidArgumentError, /smaller/);
+    await bad(rec.reconstruct(inp, { size: 40 }), InvalidArgumentError, /smaller than the output/);
+    await bad(rec.reconstruct([inp, inp], { size: 16 }), InvalidArgumentError, /one slice/);
+    await bad(rec.reconstruct(inp, { size: 0 }), InvalidArgumentError);
+    await bad(rec.reconstruct(inp, { size: 100000 }), InvalidArgumentError, /too large/);
+    await bad(rec.reconstruct(inp, { size: Number.NaN }), InvalidArgumentError);
+    await bad(rec.reconstruct(inp, { seed: Number.NaN }), InvalidArgumentError);
+    await bad(rec.reconstruct({ shape: [1, 32, 32], data: new Float32Array(1024).fill(Number.NaN) as never }), InvalidArgumentError, /NaN/);
+    await bad(rec.reconstruct({ shape: [1, 32, 32], data: new Uint8Array(10) }), InvalidArgumentError);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(rec.reconstruct(inp, { size: 16, signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    const srec = await Reconstructor.load(sections);
+    await bad(srec.reconstruct([inp, inp], { size: 16 }), InvalidArgumentError, /k = 3/);
+    srec.dispose();
+    rec.dispose();
+    await bad(rec.reconstruct(inp), InvalidArgumentError, /disposed/);
+    // model dirs
+    await bad(Reconstructor.load('builtin:nope'), InvalidArgumentError, /available: builtin:berea/);
+    await bad(Reconstructor.load(single, { backend: 'gpu3000' }), InvalidArgumentError, /backend/);
+    await bad(Reconstructor.load(join(single, 'nothing')), InvalidArgumentError);
+    const missing = await tmp();
+    await copyFile(join(single, 'config.json'), join(missing, 'config.json'));
+    await bad(Reconstructor.load(missing), FormatError);
+    const corrupt = await tmp();
+    await copyFile(join(single, 'config.json'), join(corrupt, 'config.json'));
+    await writeFile(join(corrupt, 'model.safetensors'), new Uint8Array(100).fill(7));
+    await bad(Reconstructor.load(corrupt), FormatError);
+    const mism = await tmp();
+    await saveModel(mism, createGenerator({ size: 16, phases: 3, seed: 1, generator: tinyGen }));
+    await copyFile(join(single, 'model.safetensors'), join(mism, 'model.safetensors'));
+    await bad(Reconstructor.load(mism), FormatError);
+    const noCfg = await tmp();
+    await mkdir(join(noCfg, 'x'));
+    await bad(Reconstructor.load(noCfg), FormatError);
+    const cuda = (await backends()).find((b) => b.name === 'cuda');
+    if (cuda && !cuda.available) await bad(Reconstructor.load(single, { backend: 'cuda' }), BackendUnavailableError, /cuda/);
+    void OutOfMemoryError;
+  });
+});
