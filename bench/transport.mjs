@@ -30,6 +30,7 @@ const { decodeNpy } = await import('../src/io/npy.ts');
 const { loadNativeBinding } = await import('../src/backends/native-binding.ts');
 
 const ARRAY_AXIS = { z: 0, y: 1, x: 2 };
+const log = (stage, value) => console.error(`[transport bench] ${stage}: ${JSON.stringify(value)}`);
 
 async function electrode() {
   const v = await readVolume(join(data, 'multiphase', 'electrode_generated_256.tiff'));
@@ -101,6 +102,7 @@ if (!flag('--berea-only')) {
       connectedFraction: ours.connectedFraction,
     },
   };
+  log('microrecon 256^3', out.electrode256.microrecon);
   if (!flag('--no-scipy')) {
     const dir = mkdtempSync(join(tmpdir(), 'mr-bench-'));
     try {
@@ -118,6 +120,7 @@ if (!flag('--berea-only')) {
       out.electrode256.relativeDifferencePlainFlux = Math.abs(s.relativeDiffusivityFlux / ours.relativeDiffusivity - 1);
       out.electrode256.speedupTotal = s.seconds / out.electrode256.microrecon.seconds;
       out.electrode256.speedupSolveOnly = s.solveSeconds / out.electrode256.microrecon.seconds;
+      log('scipy 256^3', s);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -132,6 +135,7 @@ if (!flag('--berea-only')) {
       });
       if (c.status !== 0) throw new Error(`memory child ${n} failed: ${c.stderr}`);
       out.memory[`${n}^3`] = JSON.parse(c.stdout.trim().split('\n').pop());
+      log(`memory ${n}^3`, out.memory[`${n}^3`]);
     }
   }
 }
@@ -143,7 +147,12 @@ if (flag('--berea') || flag('--berea-only')) {
   const t0 = performance.now();
   const t = await tortuosity(v, { phase: 1 });
   const t1 = performance.now();
-  const k = await permeability(v, { phase: 1, spacing });
+  log('Berea tortuosity', { x: t.x, y: t.y, z: t.z });
+  const k = {};
+  for (const a of ['x', 'y', 'z']) {
+    k[a] = (await permeability(v, { phase: 1, spacing, axes: [a] }))[a];
+    log(`Berea permeability ${a}`, k[a]);
+  }
   const t2 = performance.now();
   // The npz's array axes 0, 1, 2 are OpenPNM's x, y, z; in microrecon's [z, y, x] naming they are z, y, x.
   const pairs = [['x', 'z'], ['y', 'y'], ['z', 'x']];

@@ -1,8 +1,8 @@
 /** `microrecon generate`: reconstructs a volume with a progress bar; .tif output is written slice by slice. */
 import cliProgress from 'cli-progress';
 import { AbortError, InvalidArgumentError } from '../core/errors.js';
-import { readVolume, writeVolume } from '../io/index.js';
-import { Reconstructor, TiffStreamWriter } from '../reconstructor/index.js';
+import { writeVolume } from '../io/index.js';
+import { Reconstructor, TiffStreamWriter, readInput } from '../reconstructor/index.js';
 
 export interface GenerateCommandOptions {
   model: string;
@@ -31,7 +31,7 @@ export async function generateCommand(o: GenerateCommandOptions): Promise<void> 
   const bar = new cliProgress.SingleBar({ format: 'generate |{bar}| {percentage}% | {stage} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
   const show = !o.quiet && process.stderr.isTTY;
   try {
-    const input = await readVolume(o.input);
+    const input = await readInput(o.input);
     const N = size ?? rec.info.size;
     if (show) bar.start(1000, 0, { stage: 'starting' });
     const opts = { size: N, seed, signal: ac.signal, onProgress: (f: number, stage: string) => show && bar.update(Math.round(f * 1000), { stage }) };

@@ -39,6 +39,8 @@ export interface ReconstructOptions {
   onProgress?: (fraction: number, stage: string) => void;
   /** tile overlap in voxels (default: a quarter of the tile) */
   overlap?: number;
+  /** width of the blending ramp inside the overlap, 1..overlap (default: the overlap) */
+  feather?: number;
 }
 
 export type ReconstructInput = Volume | Volume[] | string | string[];
@@ -123,8 +125,8 @@ export class Reconstructor {
   async #sections(input: ReconstructInput): Promise<{ sections: Uint8Array[]; height: number; width: number }> {
     const { k, phases: P, labels } = this.info;
     let vols: Volume[];
-    if (typeof input === 'string') vols = [await readVolume(input)];
-    else if (Array.isArray(input)) vols = await Promise.all(input.map((v) => (typeof v === 'string' ? readVolume(v) : v)));
+    if (typeof input === 'string') vols = [await readInput(input)];
+    else if (Array.isArray(input)) vols = await Promise.all(input.map((v) => (typeof v === 'string' ? readInput(v) : v)));
     else vols = [input];
     if (!vols.length) throw new InvalidArgumentError('reconstruct: no input slices');
     const slices: { data: Uint8Array; labels?: number[]; h: number; w: number }[] = [];
@@ -213,7 +215,12 @@ export class Reconstructor {
     };
     let inputs: Uint8Array[] = sections.map(plane);
     const starts = tileStarts(M, T, overlap);
-    const ramp = Float32Array.from({ length: T }, (_, i) => Math.min(1, (Math.min(i, T - 1 - i) + 1) / (overlap + 1)));
+    // blending weight by distance to the tile edge: a linear ramp `feather` voxels wide centred in the overlap
+    const feather = int(o.feather ?? overlap, 'feather', 1, Math.max(1, overlap));
+    const ramp = Float32Array.from({ length: T }, (_, i) => {
+      const d = Math.min(i, T - 1 - i) + 0.5;
+      return Math.min(1, Math.max(1e-3, (d - overlap / 2) / feather + 0.5));
+    });
     const blocks = mode === 'single' ? Math.max(1, Math.ceil((N - 1) / (S - 1))) : 1;
     const tilesTotal = blocks * starts.length * starts.length;
     let tilesDone = 0;
@@ -304,6 +311,19 @@ export class Reconstructor {
   dispose(): void {
     this.#gen?.dispose();
     this.#gen = null;
+  }
+}
+
+/**
+ * Reads an input slice or stack: a label image as it is; a greyscale one (too many distinct values for labels,
+ * e.g. a micrograph) segmented into 2 phases by Otsu's threshold, as the Trainer does for 2D training images.
+ */
+export async function readInput(path: string): Promise<Volume> {
+  try {
+    return await readVolume(path);
+  } catch (err) {
+    if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readVolume(path, { threshold: 'otsu' });
+    throw err;
   }
 }
 

@@ -222,7 +222,8 @@ export class Trainer {
       const s = ck.training.state as unknown as TrainerState;
       state = { ...state, ...s };
       // a checkpoint scored with an older validation formula: its best score does not compare with new ones
-      if (s.scoreVersion !== SCORE_VERSION) state.best = null;
+      // (version 2 added the input-use term to the single paired score; other modes' scores did not change)
+      if (s.scoreVersion !== SCORE_VERSION && config.mode === 'single' && config.training === 'paired') state.best = null;
       state.scoreVersion = SCORE_VERSION;
       rng = Random.fromState(s.rng);
     }
