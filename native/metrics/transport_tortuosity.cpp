@@ -39,14 +39,17 @@ Status solve(const FineGrid& g, const TortuosityOptions& opt, const Control& ctl
   z.resize(n);
   std::vector<double> r(static_cast<size_t>(n)), q(static_cast<size_t>(n));
   transport::Multigrid mg;
-  const bool use_mg = opt.preconditioner != 0;
+  bool use_mg = opt.preconditioner != 0;
   if (use_mg) mg.build(g);
   out->levels = use_mg ? mg.levels() : 1;
   std::vector<float> inv_diag;
-  if (!use_mg) {
+  auto use_jacobi = [&] {
+    use_mg = false;
+    out->levels = 1;
     inv_diag.resize(static_cast<size_t>(n));
     transport::fine_inverse_diagonal(g, inv_diag.data());
-  }
+  };
+  if (!use_mg) use_jacobi();
   auto precondition = [&](const double* rv, float* zv) {
     if (use_mg) {
       mg.apply(rv, zv);
@@ -95,8 +98,12 @@ Status solve(const FineGrid& g, const TortuosityOptions& opt, const Control& ctl
     }
     const double pq = transport::fine_matvec_dot(g, p.v, q.data());
     if (!(pq > 0) || !(rz > 0)) {
-      if (use_mg) return Error(Code::Internal, "tortuosity: conjugate gradients broke down (p.Ap <= 0)");
-      break;
+      // Cannot happen in exact arithmetic (A and the V-cycle are symmetric positive definite); if rounding ever
+      // breaks it, continue with the Jacobi preconditioner from the current iterate.
+      if (!use_mg) break;
+      use_jacobi();
+      restart = true;
+      continue;
     }
     const double alpha = rz / pq;
     rr = reduce_n(n, [&](int64_t lo, int64_t hi) {

@@ -281,7 +281,10 @@ async function runAxes<T>(
     return out;
   } catch (err) {
     if (err instanceof MicroreconError) throw err;
-    throw fromBackendError(err, what);
+    // Native messages already start with the solver's name.
+    const e = err as { code?: unknown; message?: unknown };
+    const message = typeof e?.message === 'string' && e.message.startsWith(`${what}: `) ? e.message.slice(what.length + 2) : e?.message;
+    throw fromBackendError(typeof e?.code === 'string' ? { code: e.code, message } : err, what);
   } finally {
     if (timer) clearInterval(timer);
     o.signal?.removeEventListener('abort', onAbort);

@@ -175,6 +175,7 @@ describe('tortuosity', () => {
     const t0 = performance.now();
     await expect(p).rejects.toBeInstanceOf(AbortError);
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(p).rejects.toThrow(/^tortuosity: the solve was cancelled$/);
     expect(performance.now() - t0).toBeLessThan(30_000);
     // An already aborted signal rejects at once.
     await expect(tortuosity(v, { phase: 1, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
