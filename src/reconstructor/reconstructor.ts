@@ -27,6 +27,18 @@ export interface ReconstructorInfo {
   size: number;
   /** held-out validation facts stored with the model, if any */
   validation: unknown;
+  /**
+   * Section counts this model takes: [k] alone, or more where the model directory holds variants for other counts
+   * (sub-directories `sections-<k>/`, each a complete model; builtin:nmc takes 3, 5, 7 and 9). reconstruct() picks the
+   * variant by the number of input sections.
+   */
+  sectionCounts: number[];
+}
+
+interface Variant {
+  dir: string;
+  info?: ReconstructorInfo;
+  gen?: Generator;
 }
 
 export interface ReconstructOptions {
@@ -74,11 +86,14 @@ export class Reconstructor {
   readonly info: ReconstructorInfo;
   #gen: Generator | null;
   #backend: BackendChoice;
+  /** variants for other section counts, loaded on first use */
+  #variants: Map<number, Variant>;
 
-  private constructor(info: ReconstructorInfo, gen: Generator, backend: BackendChoice) {
+  private constructor(info: ReconstructorInfo, gen: Generator, backend: BackendChoice, variants: Map<number, Variant>) {
     this.info = info;
     this.#gen = gen;
     this.#backend = backend;
+    this.#variants = variants;
   }
 
   /** Loads 'builtin:<name>' or a model directory (config.json + model.safetensors). */
@@ -105,25 +120,43 @@ export class Reconstructor {
       if (!st.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory (a model is a directory with config.json and model.safetensors)`);
     }
     const gen = await loadModel(dir);
-    const c = gen.config;
-    const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
-    const lab = notes.data?.labels;
-    const labels = Array.isArray(lab) && lab.length === c.phases && lab.every((x) => Number.isFinite(x)) ? (lab as number[]) : null;
-    const info: ReconstructorInfo = {
-      name: model, dir, config: c, mode: c.mode, training: c.training, k: c.sections, phases: c.phases, labels, size: c.size,
-      validation: notes.validation ?? null,
-    };
-    return new Reconstructor(info, gen, backend);
+    const variants = new Map<number, Variant>();
+    if (gen.config.mode === 'sections')
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const m = /^sections-(\d+)$/.exec(e.name);
+        if (e.isDirectory() && m && Number(m[1]) !== gen.config.sections) variants.set(Number(m[1]), { dir: path.join(dir, e.name) });
+      }
+    const info = infoOf(model, dir, gen.config, [gen.config.sections, ...variants.keys()].sort((a, b) => a - b));
+    return new Reconstructor(info, gen, backend, variants);
   }
 
-  #generator(): Generator {
+  /** The generator and facts for `count` input sections: the model itself or its variant for that count. */
+  async #variant(count: number): Promise<{ gen: Generator; info: ReconstructorInfo }> {
     if (!this.#gen) throw new InvalidArgumentError('Reconstructor: disposed');
-    return this.#gen;
+    const { k, mode, name, sectionCounts } = this.info;
+    if (count === k) return { gen: this.#gen, info: this.info };
+    const v = this.#variants.get(count);
+    if (!v)
+      throw new InvalidArgumentError(
+        mode === 'single'
+          ? `this model (${name}, single mode) takes one slice at z = 0, got ${count}`
+          : `this model (${name}, sections mode) takes k = ${sectionCounts.join(', ')} sections, got ${count}`,
+      );
+    if (!v.gen) {
+      const gen = await loadModel(v.dir);
+      const c = gen.config;
+      if (c.sections !== count || c.phases !== this.info.phases || c.mode !== 'sections') {
+        gen.dispose();
+        throw new FormatError(`${v.dir}: the variant for ${count} sections holds a model for ${c.sections} sections, ${c.phases} phases, mode ${c.mode} (expected ${count}, ${this.info.phases}, sections)`);
+      }
+      v.gen = gen;
+      v.info = { ...infoOf(name, v.dir, c, sectionCounts), labels: this.info.labels };
+    }
+    return { gen: v.gen, info: v.info! };
   }
 
-  /** Turns the input into k sections of phase indices (model phases), each H x W. */
-  async #sections(input: ReconstructInput): Promise<{ sections: Uint8Array[]; height: number; width: number }> {
-    const { k, phases: P, labels } = this.info;
+  /** Reads the input as a list of 2D slices (each slice of a stack is one section). */
+  async #slices(input: ReconstructInput): Promise<{ data: Uint8Array; labels?: number[]; h: number; w: number }[]> {
     let vols: Volume[];
     if (typeof input === 'string') vols = [await readInput(input)];
     else if (Array.isArray(input)) vols = await Promise.all(input.map((v) => (typeof v === 'string' ? readInput(v) : v)));
@@ -142,12 +175,12 @@ export class Reconstructor {
       if (v.data.length !== z * h * w) throw new InvalidArgumentError(`reconstruct: input ${i} has ${v.data.length} values for shape [${v.shape.join(', ')}]`);
       for (let s = 0; s < z; s++) slices.push({ data: v.data.subarray(s * h * w, (s + 1) * h * w), labels: v.labels, h, w });
     }
-    if (slices.length !== k)
-      throw new InvalidArgumentError(
-        k === 1
-          ? `this model (${this.info.name}, single mode) takes one slice at z = 0, got ${slices.length}`
-          : `this model (${this.info.name}, sections mode) takes k = ${k} sections, got ${slices.length}`,
-      );
+    return slices;
+  }
+
+  /** Maps the slices onto the model's phase indices, each H x W. */
+  #sections(slices: { data: Uint8Array; labels?: number[]; h: number; w: number }[], info: ReconstructorInfo): { sections: Uint8Array[]; height: number; width: number } {
+    const { phases: P, labels } = info;
     const { h, w } = slices[0];
     if (slices.some((s) => s.h !== h || s.w !== w)) throw new InvalidArgumentError('reconstruct: the sections differ in size');
     // map the file's phases onto the model's: by file value when both know them, else as indices
@@ -188,17 +221,19 @@ export class Reconstructor {
    */
   async *stream(input: ReconstructInput, o: ReconstructOptions = {}): AsyncGenerator<Uint8Array> {
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('reconstruct: options must be an object');
-    const gen = this.#generator();
-    const { size: S, phases: P, k, mode } = this.info;
-    const N = int(o.size ?? S, 'size', 1, MAX_STREAM_SIZE);
+    if (!this.#gen) throw new InvalidArgumentError('Reconstructor: disposed');
+    const N = int(o.size ?? this.info.size, 'size', 1, MAX_STREAM_SIZE);
     const seed = int(o.seed ?? 0, 'seed', 0, Number.MAX_SAFE_INTEGER);
+    const raw = await this.#slices(input);
+    const { gen, info } = await this.#variant(raw.length);
+    const { size: S, phases: P, k, mode } = info;
     if (mode === 'sections' && N < 2 * k - 1) throw new InvalidArgumentError(`size ${N} is too small for ${k} distinct sections with gaps between them (at least ${2 * k - 1})`);
-    const f = 2 ** (this.info.config.generator.encoderChannels.length - 1);
+    const f = 2 ** (info.config.generator.encoderChannels.length - 1);
     const T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
     const overlap = int(o.overlap ?? Math.floor(T / 4), 'overlap', 0, T - 1);
     const M = Math.max(N, T);
     if (P * S * M * M * 4 > MAX_WORK_BYTES) throw new OutOfMemoryError(`reconstruct: size ${N} needs ${((P * S * M * M * 4) / 2 ** 30).toFixed(1)} GiB of working memory per depth block (limit ${MAX_WORK_BYTES / 2 ** 30} GiB)`);
-    const { sections, height, width } = await this.#sections(input);
+    const { sections, height, width } = this.#sections(raw, info);
     if (height < 16 || width < 16) throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the smallest tile (16x16)`);
     if (height < N || width < N)
       throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the output size ${N}: pass a slice of at least ${N}x${N} or a smaller size`);
@@ -246,7 +281,7 @@ export class Reconstructor {
             for (let y = 0; y < T; y++) c.set(p.subarray((y0 + y) * M + x0, (y0 + y) * M + x0 + T), y * T);
             return c;
           });
-          const inp = prepareInputs(this.info.config, [crops], { height: T, width: T });
+          const inp = prepareInputs(info.config, [crops], { height: T, width: T });
           let probs;
           try {
             // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
@@ -311,7 +346,19 @@ export class Reconstructor {
   dispose(): void {
     this.#gen?.dispose();
     this.#gen = null;
+    for (const v of this.#variants.values()) v.gen?.dispose();
+    this.#variants.clear();
   }
+}
+
+function infoOf(name: string, dir: string, c: ModelConfig, sectionCounts: number[]): ReconstructorInfo {
+  const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
+  const lab = notes.data?.labels;
+  const labels = Array.isArray(lab) && lab.length === c.phases && lab.every((x) => Number.isFinite(x)) ? (lab as number[]) : null;
+  return {
+    name, dir, config: c, mode: c.mode, training: c.training, k: c.sections, phases: c.phases, labels, size: c.size,
+    validation: notes.validation ?? null, sectionCounts,
+  };
 }
 
 /**
