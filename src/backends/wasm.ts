@@ -59,6 +59,11 @@ export class WasmBackend implements Backend {
     return this.#kernels.has(kernel);
   }
 
+  /** Every kernel the module registers (native/cpu/register_all.cpp). */
+  kernelNames(): string[] {
+    return [...this.#kernels];
+  }
+
   alloc(size: number): WasmHandle {
     this.#alive();
     const id = this.#m._mr_alloc(size);
