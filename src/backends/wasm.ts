@@ -3,7 +3,7 @@
  * memory as integer handles (wasm/api.cpp keeps the table); values cross into JS only on upload and download.
  * Kernels run synchronously on the calling thread (fanning out to the module's pthreads in the threaded variant).
  */
-import { NativeError, OutOfMemoryError, type ErrorCode } from '../core/errors.js';
+import { fromBackendError, NativeError, OutOfMemoryError, type ErrorCode } from '../core/errors.js';
 import { chooseVariant, loadWasmModule, type WasmModule, type WasmVariant } from './wasm-binding.js';
 import type { Backend } from './types.js';
 
@@ -110,7 +110,8 @@ export class WasmBackend implements Backend {
       this.#broken = `the WebAssembly module trapped in ${kernel}: ${(err as Error)?.message ?? String(err)}`;
       throw new NativeError(`wasm ${kernel}: ${this.#broken}`, { cause: err });
     }
-    if (code !== 0) throw Object.assign(new Error(this.#lastError()), { code: CODES[code] ?? 'ERR_NATIVE' });
+    if (code !== 0)
+      throw fromBackendError(Object.assign(new Error(this.#lastError()), { code: CODES[code] ?? 'ERR_NATIVE' }), `wasm ${kernel}`);
   }
 
   details(): Record<string, unknown> {
