@@ -192,8 +192,10 @@ for (const mode of modes) {
     }
 }
 
-// G64: the public API, wasm vs native cpu (the SDK sets the thread count through MICRORECON_THREADS).
+// G64: the public API, wasm vs native cpu, at the same thread count (the SDK's wasm backend reads
+// MICRORECON_THREADS; the addon is the instance loaded above, already set to `threads`).
 if (runG64) {
+  process.env.MICRORECON_THREADS = String(threads);
   const sdk = await import(join(root, 'dist', 'index.js'));
   const sections = await sdk.readVolume(join(root, 'data', 'nmc_sections7.tif'));
   for (const backend of ['wasm', 'cpu']) {
