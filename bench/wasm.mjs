@@ -9,8 +9,10 @@
 // model reconstructing a 64³ volume from its 7 bundled sections through the public Reconstructor API; only
 // microrecon runs it: the peers would need the model exported to their formats). Rows at N threads
 // (simd-threads variant, ort numThreads = N, native N; --threads 1: the simd variant). Run it once per thread
-// count (onnxruntime-web cannot change its thread count within a process). Prints a table on stderr and one JSON object on stdout; medians of reps x rounds timed runs. tfjs's conv3d
-// is an unvectorised loop (~0.4 GFLOP/s: 18 s for W1), so its conv3d rows are timed 2 times only.
+// count (onnxruntime-web cannot change its thread count within a process). Prints a table on stderr and one
+// JSON object on stdout: medians of reps x rounds timed calls, the runtimes alternating call by call (fair under
+// load from other processes). tfjs's conv3d is an unvectorised loop (~0.4 GFLOP/s: 16 s for W1), so it is
+// timed on its own, twice.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -175,19 +177,20 @@ for (const mode of modes) {
       fns.native_cpu = () => addon.runKernel('conv_forward', [x, wt], [y], params);
     }
     if (ort) fns.onnxruntime_web = await ortSession(w, g, mode.n);
+    if (tf && w.in.length === 2) fns.tfjs_wasm = tfjsCase(w);
     cases.push({ w, g, fns });
   }
-  for (let round = 0; round < rounds; ++round)
-    for (const { w, fns } of cases)
-      for (const [who, fn] of Object.entries(fns)) {
-        add(w.id, mode.key, who, await timeIt(fn));
-        log(`${mode.key} ${w.id} ${who}: ${median(samples[w.id][`${mode.key} ${who}`]).toFixed(1)} ms`);
-      }
-  // tfjs runs one thread in Node whatever is asked
+  // Runtimes alternate call by call, so load from other processes on a shared machine hits them alike.
+  for (const { w, fns } of cases) {
+    for (const fn of Object.values(fns)) for (let i = 0; i < warmup; ++i) await fn();
+    for (let i = 0; i < reps * rounds; ++i)
+      for (const [who, fn] of Object.entries(fns)) add(w.id, mode.key, who, await timeIt(fn, 1, 0));
+    for (const who of Object.keys(fns)) log(`${mode.key} ${w.id} ${who}: ${median(samples[w.id][`${mode.key} ${who}`]).toFixed(1)} ms`);
+  }
+  // tfjs runs one thread in Node whatever is asked; its conv3d (minutes per round) is timed on its own
   if (tf)
-    for (const { w } of cases) {
-      const slow = w.in.length === 3;
-      add(w.id, mode.key, 'tfjs_wasm', await timeIt(tfjsCase(w), slow ? 2 : reps * rounds, slow ? 0 : warmup));
+    for (const { w } of cases.filter((c) => c.w.in.length === 3)) {
+      add(w.id, mode.key, 'tfjs_wasm', await timeIt(tfjsCase(w), 2, 0));
       log(`${mode.key} ${w.id} tfjs_wasm: ${median(samples[w.id][`${mode.key} tfjs_wasm`]).toFixed(1)} ms`);
     }
 }
@@ -198,14 +201,19 @@ if (runG64) {
   process.env.MICRORECON_THREADS = String(threads);
   const sdk = await import(join(root, 'dist', 'index.js'));
   const sections = await sdk.readVolume(join(root, 'data', 'nmc_sections7.tif'));
+  const recs = {};
   for (const backend of ['wasm', 'cpu']) {
     if (backend === 'cpu' && !addon) continue;
     const rec = await sdk.Reconstructor.load('builtin:nmc', { backend });
     if (rec.info.size !== 64) log(`G64: the nmc model's size is ${rec.info.size}, not 64; timing a 64³ reconstruction anyway`);
-    add('G64', `${threads}t`, backend === 'wasm' ? 'microrecon_wasm' : 'native_cpu',
-      await timeIt(() => rec.reconstruct(sections, { size: 64, seed: 1 }), Math.max(3, Math.round(reps / 2)), 1));
+    recs[backend === 'wasm' ? 'microrecon_wasm' : 'native_cpu'] = rec;
+  }
+  const fns = Object.entries(recs).map(([who, rec]) => [who, () => rec.reconstruct(sections, { size: 64, seed: 1 })]);
+  for (const [, fn] of fns) await fn();
+  for (let i = 0; i < reps; ++i) for (const [who, fn] of fns) add('G64', `${threads}t`, who, await timeIt(fn, 1, 0));
+  for (const [who, rec] of Object.entries(recs)) {
     rec.dispose();
-    log(`G64 ${backend}: ${median(samples.G64[`${threads}t ${backend === 'wasm' ? 'microrecon_wasm' : 'native_cpu'}`]).toFixed(0)} ms`);
+    log(`G64 ${who}: ${median(samples.G64[`${threads}t ${who}`]).toFixed(0)} ms`);
   }
 }
 

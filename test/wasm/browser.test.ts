@@ -15,7 +15,7 @@ const root = join(import.meta.dirname, '../..');
 const CHROMIUM = process.env.MICRORECON_CHROMIUM ?? '/usr/bin/chromium';
 // flags from shared/NOTES-TOOLCHAIN.md (no network, no first-run work)
 const FLAGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic'];
+  '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 
 let playwright: typeof import('playwright-core') | null = null;
 try {
