@@ -115,7 +115,7 @@ export class WasmBackend implements Backend {
   }
 
   details(): Record<string, unknown> {
-    return { variant: this.#variant, threads: this.#m._mr_threads() };
+    return { variant: this.#variant, threads: this.#m._mr_threads(), memoryBytes: this.#buffer().byteLength };
   }
 
   /** Threads of the kernels (capped by the preloaded workers); returns the count in effect. */
