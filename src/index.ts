@@ -4,7 +4,7 @@
  */
 import './backends/index.js';
 
-export { backends, type BackendChoice, type BackendStatus } from './backends/index.js';
+export { backends, configureWasm, type BackendChoice, type BackendStatus, type WasmConfig, type WasmVariant } from './backends/index.js';
 export { tensor, full, Tensor, type BackendName } from './core/tensor.js';
 export * from './core/errors.js';
 export * as ops from './ops/index.js';

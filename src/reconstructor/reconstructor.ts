@@ -5,11 +5,10 @@
  * slice. Slices are produced in z order (stream() / onSlice), so memory stays bounded by one depth block.
  */
 import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError, MicroreconError, OutOfMemoryError } from '../core/errors.js';
-import { packageRoot } from '../core/package-root.js';
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
 import { readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
-import { loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
+import { generatorFromBytes, loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
 
 export interface ReconstructorInfo {
   /** 'builtin:<name>' or the directory */
@@ -75,11 +74,22 @@ function int(v: unknown, what: string, min: number, max: number): number {
 export async function builtinModels(): Promise<string[]> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
+  const { packageRoot } = await import('../core/package-root.js'); // lazy: Node only, keeps browser bundles clean
   const dir = path.join(packageRoot(), 'models');
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const out: string[] = [];
   for (const n of names.sort()) if (await fs.access(path.join(dir, n, 'config.json')).then(() => true, () => false)) out.push(n);
   return out;
+}
+
+/** A backend choice that is valid and, when named, available here. */
+async function checkedBackend(v: unknown): Promise<BackendChoice> {
+  const backend = checkBackendChoice(v);
+  if (backend !== 'auto') {
+    const st = (await listBackends()).find((b) => b.name === backend);
+    if (!st?.available) throw new BackendUnavailableError(`backend '${backend}' is unavailable here: ${st?.reason ?? 'unknown'}`, { [backend]: st?.reason ?? 'unknown' });
+  }
+  return backend;
 }
 
 export class Reconstructor {
@@ -100,11 +110,7 @@ export class Reconstructor {
   static async load(model: string, o: { backend?: BackendChoice | string } = {}): Promise<Reconstructor> {
     if (typeof model !== 'string' || !model) throw new InvalidArgumentError(`Reconstructor.load: model must be 'builtin:<name>' or a directory, got ${JSON.stringify(model)}`);
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('Reconstructor.load: options must be an object');
-    const backend = checkBackendChoice(o.backend);
-    if (backend !== 'auto') {
-      const st = (await listBackends()).find((b) => b.name === backend);
-      if (!st?.available) throw new BackendUnavailableError(`backend '${backend}' is unavailable here: ${st?.reason ?? 'unknown'}`, { [backend]: st?.reason ?? 'unknown' });
-    }
+    const backend = await checkedBackend(o.backend);
     const path = await import('node:path');
     const fs = await import('node:fs/promises');
     let dir = model;
@@ -113,6 +119,7 @@ export class Reconstructor {
       const names = await builtinModels();
       if (!names.includes(name))
         throw new InvalidArgumentError(`unknown builtin model '${name}'; available: ${names.map((n) => `builtin:${n}`).join(', ') || 'none (the package ships no models)'}`);
+      const { packageRoot } = await import('../core/package-root.js');
       dir = path.join(packageRoot(), 'models', name);
     } else {
       const st = await fs.stat(dir).catch(() => null);
@@ -128,6 +135,20 @@ export class Reconstructor {
       }
     const info = infoOf(model, dir, gen.config, [gen.config.sections, ...variants.keys()].sort((a, b) => a - b));
     return new Reconstructor(info, gen, backend, variants);
+  }
+
+  /**
+   * A model from its two files' contents (config.json text, model.safetensors bytes): for browsers, which fetch
+   * them, and for models that do not live in a directory (no section-count variants).
+   */
+  static async fromBytes(model: { config: string; weights: Uint8Array; name?: string }, o: { backend?: BackendChoice | string } = {}): Promise<Reconstructor> {
+    if (!model || typeof model !== 'object' || typeof model.config !== 'string' || !(model.weights instanceof Uint8Array))
+      throw new InvalidArgumentError('Reconstructor.fromBytes: model must be { config: string (config.json), weights: Uint8Array (model.safetensors) }');
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('Reconstructor.fromBytes: options must be an object');
+    const backend = await checkedBackend(o.backend);
+    const name = model.name ?? 'model';
+    const gen = generatorFromBytes(model.config, model.weights, name);
+    return new Reconstructor(infoOf(name, '', gen.config, [gen.config.sections]), gen, backend, new Map());
   }
 
   /** The generator and facts for `count` input sections: the model itself or its variant for that count. */
@@ -302,7 +323,7 @@ export class Reconstructor {
             }
           tilesDone++;
           o.onProgress?.(tilesDone / tilesTotal, `block ${blk + 1}/${blocks}, tile ${ty * starts.length + tx + 1}/${starts.length ** 2}`);
-          await new Promise((r) => setImmediate(r));
+          await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // setImmediate is Node-only
         }
       const argmaxAt = (gz: number): Uint8Array => {
         const out = new Uint8Array(M * M);
