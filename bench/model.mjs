@@ -19,6 +19,7 @@
 // from other processes hits both alike; medians over all timed runs. Before timing, outputs are checked to agree:
 // max |probability difference| < 1e-4 on fwd64/fwd128 (same explicit noise), and the first training iteration's
 // losses (same weights, noise and gradient-penalty epsilon) within a relative 1e-3.
+// Besides wall time, the process CPU time of each run is recorded on both sides (cpu_ms, cpu_ratio_vs_torch).
 // MICRORECON_THREADS sets the thread count (PyTorch gets the same). Table on stderr, one JSON object on stdout.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -199,13 +200,23 @@ if (torch.call) {
 
 // ---- timed rounds ------------------------------------------------------------------------------------------
 const samples = {};
-const add = (id, who, ms) => ((samples[id] ??= { microrecon: [], torch: [], critic: { microrecon: [], torch: [] }, generator: { microrecon: [], torch: [] } })[who].push(...ms));
+const add = (id, who, ms, cpu) => {
+  const s = (samples[id] ??= { microrecon: [], torch: [], cpu: { microrecon: [], torch: [] }, critic: { microrecon: [], torch: [] }, generator: { microrecon: [], torch: [] } });
+  s[who].push(...ms);
+  s.cpu[who].push(...cpu);
+};
+// process CPU time (all threads): what the work costs when the cores are shared, spin-waits included
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+};
 async function ours(id) {
   if (id === 'train') {
     for (let i = 0; i < warmup; i++) await trainCase.iteration();
     for (let i = 0; i < reps; i++) {
+      const c0 = cpuNow();
       const { ms } = await trainCase.iteration();
-      add(id, 'microrecon', [ms[0] + ms[1]]);
+      add(id, 'microrecon', [ms[0] + ms[1]], [cpuNow() - c0]);
       samples[id].critic.microrecon.push(ms[0]);
       samples[id].generator.microrecon.push(ms[1]);
     }
@@ -214,21 +225,22 @@ async function ours(id) {
   const c = cases[id];
   for (let i = 0; i < warmup; i++) await c.run();
   for (let i = 0; i < reps; i++) {
-    const t = now();
+    const c0 = cpuNow(), t = now();
     await c.run();
-    add(id, 'microrecon', [now() - t]);
+    add(id, 'microrecon', [now() - t], [cpuNow() - c0]);
   }
 }
 async function theirs(id, first) {
   if (!torch.call) return;
   if (id === 'train') {
     const r = await torch.call({ op: 'train', key: 'nmc', model: nmcDir, critic: trainCase.criticFile, inputs: trainCase.file, check: first, warmup, reps });
-    add(id, 'torch', r.ms.map(([c, g]) => c + g));
+    add(id, 'torch', r.ms.map(([c, g]) => c + g), r.cpu);
     samples[id].critic.torch.push(...r.ms.map((m) => m[0]));
     samples[id].generator.torch.push(...r.ms.map((m) => m[1]));
     return r.losses;
   }
-  add(id, 'torch', (await torch.call({ op: 'forward', model: nmcDir, inputs: cases[id].file, warmup, reps })).ms);
+  const r = await torch.call({ op: 'forward', model: nmcDir, inputs: cases[id].file, warmup, reps });
+  add(id, 'torch', r.ms, r.cpu);
 }
 
 const ids = ['fwd64', 'fwd128', 'train'].filter((id) => (id === 'train' ? trainCase : cases[id]));
@@ -264,10 +276,13 @@ const results = {};
 for (const id of ids) {
   const s = samples[id];
   const m = median(s.microrecon), t = median(s.torch);
+  const cm = median(s.cpu.microrecon), ct = median(s.cpu.torch);
   const vox = id === 'train' ? null : cases[id].voxels;
   results[id] = {
     ms: { microrecon: r1(m), torch: r1(t) },
     ratio_vs_torch: t ? r2(t / m) : null,
+    cpu_ms: { microrecon: r1(cm), torch: r1(ct) },
+    cpu_ratio_vs_torch: ct ? r2(ct / cm) : null,
     ...(vox ? { voxels_per_s: { microrecon: Math.round((vox / m) * 1e3), torch: t ? Math.round((vox / t) * 1e3) : null } } : {}),
     ...(id === 'fwd128' ? { ms_128cubed: { microrecon: r1(2 * m), torch: r1(t && 2 * t) } } : {}),
     ...(id === 'train' ? {
@@ -328,14 +343,17 @@ if (only.has('recon')) {
       slices: await host(tp.slices), ...(tp.baseline ? { baseline: await host(tp.baseline) } : {}),
       ...(tn.map ? { 'noise.map': await host(tn.map) } : {}), ...(tn.volume ? { 'noise.volume': await host(tn.volume) } : {}),
     });
-    const tileMs = [];
-    for (let i = 0; i < warmup + reps; i++) {
-      const t0 = now();
-      (await tg.predict(tp, { noise: tn })).dispose();
-      if (i >= warmup) tileMs.push(now() - t0);
+    // batch-1 tile forwards, interleaved round by round like the workloads above
+    const tileMs = [], torchMs = [];
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < warmup + reps; i++) {
+        const t0 = now();
+        (await tg.predict(tp, { noise: tn })).dispose();
+        if (i >= warmup) tileMs.push(now() - t0);
+      }
+      if (torch.call) torchMs.push(...(await torch.call({ op: 'forward', model: mdir, inputs: tfile, warmup, reps })).ms);
     }
-    let torchTile = null;
-    if (torch.call) torchTile = median((await torch.call({ op: 'forward', model: mdir, inputs: tfile, warmup, reps })).ms);
+    const torchTile = median(torchMs);
     tg.dispose();
     rec.dispose();
     const tile = median(tileMs);
@@ -354,11 +372,11 @@ torch.stop?.();
 // ---- report ------------------------------------------------------------------------------------------------
 const f = (v, w = 10, d = 0) => (v == null ? '-' : Number(v).toFixed(d)).padStart(w);
 log(`\nmedians of ${reps * rounds} runs per runtime; ratio = PyTorch time / microrecon time (> 1: microrecon faster)`);
-log('workload                          microrecon ms    torch ms   ratio   microrecon vox/s   torch vox/s');
+log('workload                          microrecon ms    torch ms   ratio   microrecon vox/s   torch vox/s   CPU-ms ratio');
 const label = { fwd64: 'forward 64^3 (batch 1)', fwd128: 'forward 64x128x128 (= 128^3 / 2)', train: 'training iteration (batch 2)' };
 for (const id of ids) {
   const r = results[id];
-  log(`${label[id].padEnd(33)} ${f(r.ms.microrecon, 13)} ${f(r.ms.torch, 11)} ${f(r.ratio_vs_torch, 7, 2)} ${f(r.voxels_per_s?.microrecon, 18)} ${f(r.voxels_per_s?.torch, 13)}`);
+  log(`${label[id].padEnd(33)} ${f(r.ms.microrecon, 13)} ${f(r.ms.torch, 11)} ${f(r.ratio_vs_torch, 7, 2)} ${f(r.voxels_per_s?.microrecon, 18)} ${f(r.voxels_per_s?.torch, 13)} ${f(r.cpu_ratio_vs_torch, 14, 2)}`);
   if (id === 'train') log(`  critic step ${r.critic_ms.microrecon} vs ${r.critic_ms.torch} ms, generator step ${r.generator_ms.microrecon} vs ${r.generator_ms.torch} ms`);
 }
 for (const [name, r] of Object.entries(recon))

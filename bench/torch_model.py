@@ -5,13 +5,13 @@ on the SAME weights, inputs and noise as microrecon (the networks are test/model
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
   {"op": "forward", "model": dir, "inputs": file, "out": file|null, "warmup": 1, "reps": 3}
       inputs: safetensors with slices [N,kP,H,W], baseline (sections mode), noise.map, noise.volume.
-      -> {"ms": [...]}; with "out", the probabilities of the first run are written there (raw little-endian f32).
+      -> {"ms": [...], "cpu": [...]} (wall and process CPU milliseconds per run); with "out", the probabilities of the first run are written there (raw little-endian f32).
   {"op": "train", "key": name, "model": dir, "critic": file, "inputs": file, "check": bool, "warmup": 1, "reps": 3}
       inputs: slices, baseline, real [2,P,S,S,S], noise.map, noise.volume (the noise of microrecon's noiseSeed),
       eps [2] (the gradient-penalty mixing weights microrecon's rng draws). One iteration = one critic step (fakes
       without grad, WGAN-GP by double backward, Adam with the config's gradClip) + one generator step (adv + L1,
       Adam, clip, EMA), as src/model/steps.ts. State (weights, Adam moments) persists per key across requests.
-      -> {"ms": [[critic, generator], ...], "losses": {...} of the first iteration when "check"}
+      -> {"ms": [[critic, generator], ...], "cpu": [...], "losses": {...} of the first iteration when "check"}
 The first line printed is {"ready": true, "torch": version, "threads": n}.
 Usage: /usr/bin/python3 bench/torch_model.py THREADS
 """
@@ -52,12 +52,13 @@ def inputs(f):
 def timed(fn, warmup, reps):
     for _ in range(warmup):
         fn()
-    ms = []
+    ms, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         ms.append((time.perf_counter() - t0) * 1e3)
-    return ms
+        cpu.append((time.process_time() - c0) * 1e3)
+    return ms, cpu
 
 
 def forward(req):
@@ -71,7 +72,8 @@ def forward(req):
             return G.generator(*args)[1]
     if req.get('out'):
         run().numpy().astype('<f4').tofile(req['out'])
-    return {"ms": timed(run, req.get('warmup', 1), req.get('reps', 3))}
+    ms, cpu = timed(run, req.get('warmup', 1), req.get('reps', 3))
+    return {"ms": ms, "cpu": cpu}
 
 
 def train_state(req):
@@ -142,11 +144,13 @@ def train(req):
         first = iteration(st, x)[2]
     for _ in range(req.get('warmup', 1)):
         iteration(st, x)
-    ms = []
+    ms, cpu = [], []
     for _ in range(req.get('reps', 3)):
+        c0 = time.process_time()
         c, g, _l = iteration(st, x)
+        cpu.append((time.process_time() - c0) * 1e3)
         ms.append([c, g])
-    return {"ms": ms, **({"losses": first} if first else {})}
+    return {"ms": ms, "cpu": cpu, **({"losses": first} if first else {})}
 
 
 def main():
