@@ -5,9 +5,15 @@ import type { Backend } from './types.js';
 
 /** Kernels under this many output elements run synchronously: a thread hop costs more than the work. */
 const SYNC_LIMIT = 4096;
-/** Output arrays of at least this many floats are pooled on release, up to POOL_MAX floats (256 MB) in all. */
+/**
+ * Output arrays of at least this many floats are pooled on release, up to POOL_MAX floats in all: 256 MB, or
+ * MICRORECON_POOL_MB (0 turns reuse off, for tight memory).
+ */
 const POOL_MIN = 4096;
-const POOL_MAX = 2 ** 26;
+const POOL_MAX = (() => {
+  const mb = Number(process.env.MICRORECON_POOL_MB ?? 256);
+  return Number.isFinite(mb) && mb >= 0 ? Math.floor((mb * 2 ** 20) / 4) : 2 ** 26;
+})();
 
 export class NativeCpuBackend implements Backend {
   readonly name = 'cpu' as const;
