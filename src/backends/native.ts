@@ -11,7 +11,9 @@ const SYNC_LIMIT = 4096;
  */
 const POOL_MIN = 4096;
 const POOL_MAX = (() => {
-  const mb = Number(process.env.MICRORECON_POOL_MB ?? 256);
+  // this module is imported in browsers too (the backend then fails its feature check): no bare `process`
+  const env = typeof process !== 'undefined' ? process.env?.MICRORECON_POOL_MB : undefined;
+  const mb = Number(env ?? 256);
   return Number.isFinite(mb) && mb >= 0 ? Math.floor((mb * 2 ** 20) / 4) : 2 ** 26;
 })();
 
