@@ -1,8 +1,10 @@
 /** The built-in backends, registered with their priorities (higher wins for 'auto'). */
 import { registerBackend } from './registry.js';
 import { NativeCpuBackend } from './native.js';
+import { createWebGpuBackend } from './webgpu/index.js';
 
 registerBackend('cpu', () => new NativeCpuBackend());
+registerBackend('webgpu', createWebGpuBackend);
 
 export { backends, resetBackends, type BackendChoice } from './registry.js';
 export type { BackendStatus } from './types.js';

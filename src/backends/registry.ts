@@ -18,7 +18,6 @@ const entries = new Map<BackendName, Entry>();
 const notBuilt: Partial<Record<BackendName, string>> = {
   cuda: 'the CUDA backend is not part of this build yet',
   wasm: 'the WebAssembly backend is not part of this build yet',
-  webgpu: 'the WebGPU backend is not part of this build yet',
 };
 
 export function registerBackend(name: BackendName, factory: () => Backend | Promise<Backend>): void {
