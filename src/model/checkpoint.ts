@@ -17,7 +17,7 @@ import type { Critic } from './critic.js';
 import { Generator } from './generator.js';
 import type { HostArray } from './nn/module.js';
 import type { Adam, Ema } from './optim.js';
-import { readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors.js';
+import { decodeSafetensors, readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -91,6 +91,20 @@ async function readConfig(dir: string): Promise<{ config: ModelConfig; id?: stri
   const config = parseConfig(text, file);
   const id = (JSON.parse(text) as { checkpointId?: unknown }).checkpointId;
   return { config, id: typeof id === 'string' ? id : undefined };
+}
+
+/** The inference generator from the bytes of config.json and model.safetensors (browsers: fetched files). */
+export function loadModelFromBytes(configText: string, weights: Uint8Array, name = 'model'): Generator {
+  const config = parseConfig(configText, `${name}/${CONFIG_FILE}`);
+  const st = decodeSafetensors(weights, `${name}/${MODEL_FILE}`);
+  const g = new Generator(config);
+  try {
+    g.loadStateDict(st.tensors, `${name}/${MODEL_FILE}`);
+  } catch (err) {
+    g.dispose();
+    throw err;
+  }
+  return g;
 }
 
 /** The inference generator of a model dir (model.safetensors + config.json). */

@@ -9,7 +9,7 @@ import { packageRoot } from '../core/package-root.js';
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
 import { readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
-import { loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
+import { loadModel, loadModelFromBytes, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
 
 export interface ReconstructorInfo {
   /** 'builtin:<name>' or the directory */
@@ -104,7 +104,19 @@ export class Reconstructor {
       if (!st) throw new InvalidArgumentError(`${dir}: no such model directory (or use builtin:<name>: ${(await builtinModels()).join(', ')})`);
       if (!st.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory (a model is a directory with config.json and model.safetensors)`);
     }
-    const gen = await loadModel(dir);
+    return Reconstructor.#make(model, dir, await loadModel(dir), backend);
+  }
+
+  /**
+   * A model from the bytes of its config.json and model.safetensors: for browsers, which fetch the files. The
+   * backend is checked when the first op runs.
+   */
+  static fromBytes(name: string, configText: string, weights: Uint8Array, o: { backend?: BackendChoice | string } = {}): Reconstructor {
+    const backend = checkBackendChoice(o?.backend);
+    return Reconstructor.#make(name, '', loadModelFromBytes(configText, weights, name), backend);
+  }
+
+  static #make(model: string, dir: string, gen: Generator, backend: BackendChoice): Reconstructor {
     const c = gen.config;
     const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
     const lab = notes.data?.labels;
@@ -267,7 +279,7 @@ export class Reconstructor {
             }
           tilesDone++;
           o.onProgress?.(tilesDone / tilesTotal, `block ${blk + 1}/${blocks}, tile ${ty * starts.length + tx + 1}/${starts.length ** 2}`);
-          await new Promise((r) => setImmediate(r));
+          await yieldToEventLoop();
         }
       const argmaxAt = (gz: number): Uint8Array => {
         const out = new Uint8Array(M * M);
@@ -325,6 +337,11 @@ export async function readInput(path: string): Promise<Volume> {
     if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readVolume(path, { threshold: 'otsu' });
     throw err;
   }
+}
+
+/** Lets progress events, cancellation and (in browsers) painting through between tiles. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 }
 
 /** Tile starts covering [0, M) with tiles of T overlapping by at least `overlap`. */

@@ -31,6 +31,9 @@ async function gpuObject(): Promise<{ gpu: GPU; source: string; retry?: () => GP
   return { gpu: mod.create([]), source: 'webgpu (Dawn)', retry: () => mod.create([]) };
 }
 
+/** Dawn instances are never released: freeing one that found no adapter crashed Node at exit (Dawn 0.6). */
+const keepAlive: GPU[] = [];
+
 /** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn can use where no GPU driver works. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -43,12 +46,15 @@ async function swiftShaderRetry(retry: (() => GPU) | undefined): Promise<GPUAdap
   const { existsSync } = await import('node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) return null;
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  return retry().requestAdapter();
+  const gpu = retry();
+  keepAlive.push(gpu);
+  return gpu.requestAdapter();
 }
 
 /** Requests an adapter and a device with the adapter's largest buffer limits. */
 export async function openGpu(): Promise<GpuContext> {
   const { gpu, source, retry } = await gpuObject();
+  keepAlive.push(gpu);
   const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await swiftShaderRetry(retry));
   if (!adapter) {
     const hint = source.startsWith('webgpu')

@@ -7,7 +7,6 @@ import { ReduceParams, unpack } from '../../../core/params.js';
 import { entry, groupsFor, paramStruct, storageDecls, uniformBytes, WG } from '../program.js';
 import type { GpuKernel } from './types.js';
 
-const NEG_INF = 'bitcast<f32>(0xff800000u)';
 const take = (m: string, v: string) => `(${v} > ${m} || ${v} != ${v})`;
 
 function rowsSource(kind: number): string {
@@ -20,7 +19,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = i32(wid.x + wid.y * nwg.x);
   let t = i32(lid.x);
   let R = p.reduce;
-  var s = ${max ? NEG_INF : '0.0'};
+  // max starts from an element of the row (repeating one cannot change the maximum)
+  var s = ${max ? 'x[min(o, p.outer - 1) * R + min(t, R - 1)]' : '0.0'};
   if (o < p.outer) {
     for (var r = t; r < R; r += ${WG}) { let v = x[o * R + r]; s = ${combine('s', 'v')}; }
   }
