@@ -37,31 +37,84 @@ const FORWARD = `  let ow = i % p.outW; let oh = (i / p.outW) % p.outH; let od =
   }
   y[i] = s;`;
 
-const BACKWARD_DATA = `  let iw = i % p.inW; let ih = (i / p.inW) % p.inH; let id = (i / (p.inW * p.inH)) % p.inD;
-  let ci = (i / (p.inW * p.inH * p.inD)) % p.Cin; let nn = i / (p.inW * p.inH * p.inD * p.Cin);
-  let Cig = p.Cin / p.groups; let Cog = p.Cout / p.groups; let grp = ci / Cig; let cil = ci % Cig;
-  let taps = p.kD * p.kH * p.kW; let osp = p.outD * p.outH * p.outW;
-  var s = 0.0;
-  for (var j = 0; j < Cog; j++) {
-    let co = grp * Cog + j;
-    let dyc = (nn * p.Cout + co) * osp;
-    let wc = (co * Cig + cil) * taps;
-    for (var kd = 0; kd < p.kD; kd++) {
-      let td = id + p.padD - kd * p.dilD;
-      if (td < 0 || td % p.strideD != 0 || td / p.strideD >= p.outD) { continue; }
-      for (var kh = 0; kh < p.kH; kh++) {
-        let th = ih + p.padH - kh * p.dilH;
-        if (th < 0 || th % p.strideH != 0 || th / p.strideH >= p.outH) { continue; }
-        let row = dyc + (td / p.strideD * p.outH + th / p.strideH) * p.outW;
+// 4 output channels x 4 consecutive outputs along W per thread: each weight and input load feeds 4 FMAs.
+const FORWARD_TILED = `  let nwb = (p.outW + 3) / 4;
+  let owb = i % nwb; let oh = (i / nwb) % p.outH; let od = (i / (nwb * p.outH)) % p.outD;
+  let cob = (i / (nwb * p.outH * p.outD)) % (p.Cout / 4); let nn = i / (nwb * p.outH * p.outD * (p.Cout / 4));
+  let co = cob * 4; let ow = owb * 4;
+  let Cig = p.Cin / p.groups; let grp = co / (p.Cout / p.groups);
+  let taps = p.kD * p.kH * p.kW; let isp = p.inD * p.inH * p.inW;
+  let d0 = od * p.strideD - p.padD; let h0 = oh * p.strideH - p.padH; let w0 = ow * p.strideW - p.padW;
+  let kd0 = lo_(d0, p.dilD); let kd1 = hi_(d0, p.dilD, p.inD, p.kD);
+  let kh0 = lo_(h0, p.dilH); let kh1 = hi_(h0, p.dilH, p.inH, p.kH);
+  let b = BIAS;
+  var a0 = b; var a1 = b; var a2 = b; var a3 = b;
+  let wstep = Cig * taps;
+  for (var ci = 0; ci < Cig; ci++) {
+    let xc = (nn * p.Cin + grp * Cig + ci) * isp;
+    let wc = (co * Cig + ci) * taps;
+    for (var kd = kd0; kd < kd1; kd++) {
+      for (var kh = kh0; kh < kh1; kh++) {
+        let xr = xc + ((d0 + kd * p.dilD) * p.inH + h0 + kh * p.dilH) * p.inW;
+        let wr = wc + (kd * p.kH + kh) * p.kW;
         for (var kw = 0; kw < p.kW; kw++) {
-          let tw = iw + p.padW - kw * p.dilW;
-          if (tw < 0 || tw % p.strideW != 0 || tw / p.strideW >= p.outW) { continue; }
-          s += w[wc + (kd * p.kH + kh) * p.kW + kw] * dy[row + tw / p.strideW];
+          let k = wr + kw;
+          let wv = vec4<f32>(w[k], w[k + wstep], w[k + 2 * wstep], w[k + 3 * wstep]);
+          let iw = w0 + kw * p.dilW;
+          let i1 = iw + p.strideW; let i2 = i1 + p.strideW; let i3 = i2 + p.strideW;
+          a0 += wv * select(0.0, x[xr + clamp(iw, 0, p.inW - 1)], iw >= 0 && iw < p.inW);
+          a1 += wv * select(0.0, x[xr + clamp(i1, 0, p.inW - 1)], i1 >= 0 && i1 < p.inW);
+          a2 += wv * select(0.0, x[xr + clamp(i2, 0, p.inW - 1)], i2 >= 0 && i2 < p.inW);
+          a3 += wv * select(0.0, x[xr + clamp(i3, 0, p.inW - 1)], i3 >= 0 && i3 < p.inW);
         }
       }
     }
   }
-  dx[i] = s;`;
+  let osp = p.outD * p.outH * p.outW;
+  let base = (nn * p.Cout + co) * osp + (od * p.outH + oh) * p.outW + ow;
+  for (var c = 0; c < 4; c++) {
+    let yo = base + c * osp;
+    y[yo] = a0[c];
+    if (ow + 1 < p.outW) { y[yo + 1] = a1[c]; }
+    if (ow + 2 < p.outW) { y[yo + 2] = a2[c]; }
+    if (ow + 3 < p.outW) { y[yo + 3] = a3[c]; }
+  }`;
+
+// 4 input channels per thread (vec4 accumulator): each dy load feeds 4 FMAs. Taps outside, channels inside
+// (a straight inner loop); with dilation 1 only every stride-th tap lands on an output, so the tap loops start
+// there and step by the stride.
+const BACKWARD_DATA = `  let iw = i % p.inW; let ih = (i / p.inW) % p.inH; let id = (i / (p.inW * p.inH)) % p.inD;
+  let Cb = p.Cin / CB;
+  let cb = (i / (p.inW * p.inH * p.inD)) % Cb; let nn = i / (p.inW * p.inH * p.inD * Cb);
+  let ci = cb * CB;
+  let Cig = p.Cin / p.groups; let Cog = p.Cout / p.groups; let grp = ci / Cig; let cil = ci % Cig;
+  let taps = p.kD * p.kH * p.kW; let osp = p.outD * p.outH * p.outW;
+  let sd = select(1, p.strideD, p.dilD == 1); let kd0 = select(0, (id + p.padD) % p.strideD, p.dilD == 1);
+  let sh = select(1, p.strideH, p.dilH == 1); let kh0 = select(0, (ih + p.padH) % p.strideH, p.dilH == 1);
+  let sw = select(1, p.strideW, p.dilW == 1); let kw0 = select(0, (iw + p.padW) % p.strideW, p.dilW == 1);
+  let dyn = (nn * p.Cout + grp * Cog) * osp;
+  let wn = (grp * Cog * Cig + cil) * taps;
+  let wstep = Cig * taps;
+  var s = VZERO;
+  for (var kd = kd0; kd < p.kD; kd += sd) {
+    let td = id + p.padD - kd * p.dilD;
+    if (td < 0 || td % p.strideD != 0 || td / p.strideD >= p.outD) { continue; }
+    for (var kh = kh0; kh < p.kH; kh += sh) {
+      let th = ih + p.padH - kh * p.dilH;
+      if (th < 0 || th % p.strideH != 0 || th / p.strideH >= p.outH) { continue; }
+      for (var kw = kw0; kw < p.kW; kw += sw) {
+        let tw = iw + p.padW - kw * p.dilW;
+        if (tw < 0 || tw % p.strideW != 0 || tw / p.strideW >= p.outW) { continue; }
+        var dk = dyn + (td / p.strideD * p.outH + th / p.strideH) * p.outW + tw / p.strideW;
+        var wk = wn + (kd * p.kH + kh) * p.kW + kw;
+        for (var j = 0; j < Cog; j++) {
+          s += WLOAD * dy[dk];
+          dk += osp; wk += wstep;
+        }
+      }
+    }
+  }
+  STORE`;
 
 const BACKWARD_WEIGHT = `  let kw = i % p.kW; let kh = (i / p.kW) % p.kH; let kd = (i / (p.kW * p.kH)) % p.kD;
   let Cig = p.Cin / p.groups;
@@ -103,14 +156,17 @@ const size = (p: Record<string, number>, what: 'in' | 'out') =>
 
 export const conv_forward: GpuKernel = (g, ins, outs, params) => {
   const hasBias = ins.length === 3;
-  const n = outs[0].size;
+  const p = unpack(ConvParams, params) as Record<string, number>;
+  const tiled = (p.Cout / p.groups) % 4 === 0;
+  const n = tiled ? p.N * (p.Cout / 4) * p.outD * p.outH * Math.ceil(p.outW / 4) : outs[0].size;
+  const bias = tiled ? 'vec4<f32>(bias[co], bias[co + 1], bias[co + 2], bias[co + 3])' : 'bias[co]';
   g.dispatch({
-    key: `conv_fwd_${hasBias ? 1 : 0}`,
+    key: `conv_fwd_${tiled ? 'tiled' : 'plain'}_${hasBias ? 1 : 0}`,
     source: () =>
       paramStruct(ConvParams, ['n']) +
       storageDecls(hasBias ? ['x', 'w', 'bias'] : ['x', 'w'], ['y']) +
       HELPERS +
-      entry('p.n', FORWARD.replace('BIAS', hasBias ? 'bias[co]' : '0.0')),
+      entry('p.n', (tiled ? FORWARD_TILED : FORWARD).replace('BIAS', hasBias ? bias : tiled ? 'vec4<f32>(0.0)' : '0.0')),
     uniform: uniformBytes(params, [n]),
     buffers: [...ins, ...outs].map((b) => b.buffer),
     workgroups: groupsFor(n),
@@ -118,10 +174,19 @@ export const conv_forward: GpuKernel = (g, ins, outs, params) => {
 };
 
 export const conv_backward_data: GpuKernel = (g, ins, outs, params) => {
-  const n = size(unpack(ConvParams, params) as Record<string, number>, 'in');
+  const p = unpack(ConvParams, params) as Record<string, number>;
+  const tiled = (p.Cin / p.groups) % 4 === 0;
+  const n = size(p, 'in') / (tiled ? 4 : 1);
+  const isp = 'p.inD * p.inH * p.inW';
+  const body = tiled
+    ? BACKWARD_DATA.replaceAll('CB', '4').replace('VZERO', 'vec4<f32>(0.0)')
+        .replace('WLOAD', 'vec4<f32>(w[wk], w[wk + taps], w[wk + 2 * taps], w[wk + 3 * taps])')
+        .replace('STORE', `let o = ((nn * p.Cin + ci) * p.inD + id) * p.inH * p.inW + ih * p.inW + iw;
+  for (var c = 0; c < 4; c++) { dx[o + c * ${isp}] = s[c]; }`)
+    : BACKWARD_DATA.replaceAll('CB', '1').replace('VZERO', '0.0').replace('WLOAD', 'w[wk]').replace('STORE', 'dx[i] = s;');
   g.dispatch({
-    key: 'conv_bwd_data',
-    source: () => paramStruct(ConvParams, ['n']) + storageDecls(['dy', 'w'], ['dx']) + entry('p.n', BACKWARD_DATA),
+    key: `conv_bwd_data_${tiled ? 'tiled' : 'plain'}`,
+    source: () => paramStruct(ConvParams, ['n']) + storageDecls(['dy', 'w'], ['dx']) + entry('p.n', body),
     uniform: uniformBytes(params, [n]),
     buffers: [...ins, ...outs].map((b) => b.buffer),
     workgroups: groupsFor(n),
