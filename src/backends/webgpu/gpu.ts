@@ -7,6 +7,11 @@
 /** The device and what we learnt about the adapter, or a thrown Error with the reason. */
 export interface GpuContext {
   device: GPUDevice;
+  /**
+   * Held for the device's lifetime: Dawn's Node binding frees its instance when the object from create() is
+   * collected, and then crashed (at a random GC) while the device still had work in flight.
+   */
+  owners: readonly object[];
   adapterName: string;
   /** 'navigator.gpu' or 'webgpu (Dawn)' */
   source: string;
@@ -31,9 +36,6 @@ async function gpuObject(): Promise<{ gpu: GPU; source: string; retry?: () => GP
   return { gpu: mod.create([]), source: 'webgpu (Dawn)', retry: () => mod.create([]) };
 }
 
-/** Dawn instances are never released: freeing one that found no adapter crashed Node at exit (Dawn 0.6). */
-const keepAlive: GPU[] = [];
-
 /** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn can use where no GPU driver works. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -41,21 +43,21 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * Node without VK_ICD_FILENAMES: when the system's Vulkan drivers give no adapter (none, or too old), retry once
  * with SwiftShader if it is installed. The Vulkan loader reads the variable when Dawn creates its instance.
  */
-async function swiftShaderRetry(retry: (() => GPU) | undefined): Promise<GPUAdapter | null> {
+async function swiftShaderRetry(retry: (() => GPU) | undefined, owners: object[]): Promise<GPUAdapter | null> {
   if (!retry || process.env.VK_ICD_FILENAMES) return null;
   const { existsSync } = await import('node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) return null;
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const gpu = retry();
-  keepAlive.push(gpu);
+  owners.push(gpu);
   return gpu.requestAdapter();
 }
 
 /** Requests an adapter and a device with the adapter's largest buffer limits. */
 export async function openGpu(): Promise<GpuContext> {
   const { gpu, source, retry } = await gpuObject();
-  keepAlive.push(gpu);
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await swiftShaderRetry(retry));
+  const owners: object[] = [gpu];
+  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await swiftShaderRetry(retry, owners));
   if (!adapter) {
     const hint = source.startsWith('webgpu')
       ? ' (without a GPU, install Debian chromium for SwiftShader and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)'
@@ -73,5 +75,6 @@ export async function openGpu(): Promise<GpuContext> {
   });
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   const adapterName = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return { device, adapterName, source };
+  owners.push(adapter);
+  return { device, owners, adapterName, source };
 }
