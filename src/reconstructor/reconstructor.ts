@@ -5,7 +5,6 @@
  * slice. Slices are produced in z order (stream() / onSlice), so memory stays bounded by one depth block.
  */
 import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError, MicroreconError, OutOfMemoryError } from '../core/errors.js';
-import { packageRoot } from '../core/package-root.js';
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
 import { readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
@@ -63,6 +62,7 @@ function int(v: unknown, what: string, min: number, max: number): number {
 export async function builtinModels(): Promise<string[]> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
+  const { packageRoot } = await import('../core/package-root.js'); // Node-only: kept out of browser bundles
   const dir = path.join(packageRoot(), 'models');
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const out: string[] = [];
@@ -98,6 +98,7 @@ export class Reconstructor {
       const names = await builtinModels();
       if (!names.includes(name))
         throw new InvalidArgumentError(`unknown builtin model '${name}'; available: ${names.map((n) => `builtin:${n}`).join(', ') || 'none (the package ships no models)'}`);
+      const { packageRoot } = await import('../core/package-root.js');
       dir = path.join(packageRoot(), 'models', name);
     } else {
       const st = await fs.stat(dir).catch(() => null);
