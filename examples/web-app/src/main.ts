@@ -134,6 +134,7 @@ async function run(): Promise<void> {
   say('');
   const t0 = performance.now();
   let choice = ui.backend.value;
+  let lost = false;
   try {
     for (;;) {
       try {
@@ -141,6 +142,7 @@ async function run(): Promise<void> {
         break;
       } catch (err) {
         const used = state.backendUsed || choice;
+        lost ||= /lost/i.test((err as Error).message);
         if (!backendTrouble(err) || used === 'wasm' || !available('wasm')) throw err;
         state.fallbacks.push(`${used}: ${(err as Error).message}`);
         say(`${used} failed (${(err as Error).message}); falling back to wasm.`, 'warn');
@@ -164,26 +166,18 @@ async function run(): Promise<void> {
       say('Cancelled.', 'warn');
     } else {
       state.status = 'error';
+      lost ||= /lost/i.test((err as Error).message);
       const hint = available('wasm') ? '' : ' (no fallback: the wasm backend is not available in this build)';
       say(`Reconstruction failed on ${state.backendUsed || choice}: ${(err as Error).message}${hint}`, 'error');
     }
   } finally {
     // a lost GPU device is re-created on the next run
-    if (state.backends.some((b) => b.name === 'webgpu') && (await webgpuLost())) resetBackends();
+    if (lost) resetBackends();
     await refreshBackends();
     controller = null;
     ui.run.disabled = false;
     ui.cancel.disabled = true;
     if (state.status === 'running') state.status = 'idle';
-  }
-}
-
-async function webgpuLost(): Promise<boolean> {
-  try {
-    const b = (await resolveBackend('webgpu', 'unary_forward')) as unknown as { lostReason?: string | null };
-    return !!b.lostReason;
-  } catch (err) {
-    return /lost/.test((err as Error).message);
   }
 }
 

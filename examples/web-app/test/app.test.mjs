@@ -115,10 +115,12 @@ test('bad input: a non-image and a huge image give a message and the app keeps i
   assert.equal(s.input.name, 'berea_slice64.png');
 });
 
-test('cancel stops a run and the next one works', async () => {
+test('cancel stops a run between tiles', async () => {
+  // 64³ from a 32³ model: 27 tiles, the run checks the signal between them
+  await page.fill('#size', '64');
   await page.selectOption('#backend', 'webgpu');
   await page.click('#run');
-  await page.waitForFunction(() => window.__microrecon.state.status === 'running');
+  await page.waitForFunction(() => window.__microrecon.state.status === 'running' && document.querySelector('#progress').value > 0, null, { timeout: 300_000 });
   await page.click('#cancel');
   await page.waitForFunction(() => window.__microrecon.state.status !== 'running', null, { timeout: 300_000 });
   assert.equal((await state()).status, 'cancelled');
@@ -146,7 +148,7 @@ test('a lost GPU device mid-run: a clear message (or the wasm fallback), then we
   assert.equal(again.backendUsed, 'webgpu');
 });
 
-/** A PNG signature and IHDR chunk (8-bit grey) with a valid CRC, and no pixel data. */
+/** A PNG signature, an IHDR chunk (8-bit grey) with a valid CRC and IEND: no pixel data. */
 function pngHeader(w, h) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
@@ -164,10 +166,11 @@ function pngHeader(w, h) {
   dv.setUint32(4, w);
   dv.setUint32(8, h);
   body.set([8, 0, 0, 0, 0], 12);
-  const out = new Uint8Array(8 + 4 + 17 + 4);
+  const out = new Uint8Array(8 + 4 + 17 + 4 + 12);
   out.set([137, 80, 78, 71, 13, 10, 26, 10]);
   new DataView(out.buffer).setUint32(8, 13);
   out.set(body, 12);
   new DataView(out.buffer).setUint32(29, crc(body));
+  out.set([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82], 33);
   return out;
 }

@@ -41,6 +41,13 @@ export class WebGpuBackend implements Backend {
     return this.#lost;
   }
 
+  /** A failed map or submit is often a device loss whose `lost` promise has not settled yet: give it a moment. */
+  async #settleLoss(): Promise<void> {
+    if (this.#lost) return;
+    await Promise.race([this.#ctx.device.lost, new Promise((r) => setTimeout(r, 100))]);
+    await Promise.resolve();
+  }
+
   #alive(): void {
     if (this.#lost) throw new Error(this.#lost);
   }
@@ -80,6 +87,7 @@ export class WebGpuBackend implements Backend {
       staging.unmap();
       return out;
     } catch (err) {
+      await this.#settleLoss();
       throw new Error(this.#lost ?? `reading a WebGPU buffer back failed: ${(err as Error).message}`);
     } finally {
       staging.destroy();

@@ -33,11 +33,25 @@ async function gpuObject(): Promise<{ gpu: GPU; source: string; retry?: () => GP
   }
   // GPUBufferUsage and friends are globals in browsers; Dawn's package provides them for Node
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  await preferSwiftShaderWithoutGpu();
   return { gpu: mod.create([]), source: 'webgpu (Dawn)', retry: () => mod.create([]) };
 }
 
 /** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn can use where no GPU driver works. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Node without VK_ICD_FILENAMES on a machine with no GPU device node (/dev/dri/renderD*, /dev/nvidia*): use
+ * SwiftShader directly, when installed, instead of letting Dawn try (and warn about) other software drivers.
+ */
+async function preferSwiftShaderWithoutGpu(): Promise<void> {
+  if (process.env.VK_ICD_FILENAMES) return;
+  const { existsSync, readdirSync } = await import('node:fs');
+  if (!existsSync(SWIFTSHADER_ICD)) return;
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+  const gpuNodes = [...list('/dev/dri').filter((f) => f.startsWith('render')), ...list('/dev').filter((f) => /^nvidia\d/.test(f))];
+  if (!gpuNodes.length) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
 
 /**
  * Node without VK_ICD_FILENAMES: when the system's Vulkan drivers give no adapter (none, or too old), retry once
