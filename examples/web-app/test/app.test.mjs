@@ -148,6 +148,29 @@ test('a lost GPU device mid-run: a clear message (or the wasm fallback), then we
   assert.equal(again.backendUsed, 'webgpu');
 });
 
+test('a browser without a WebGPU adapter: the reason is listed and a run ends in a message', async () => {
+  const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    const p = await plain.newPage();
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.waitForFunction(() => window.__microrecon?.state.status === 'idle', null, { timeout: 120_000 });
+    const s0 = await p.evaluate(() => JSON.parse(JSON.stringify(window.__microrecon.state)));
+    const webgpu = s0.backends.find((b) => b.name === 'webgpu');
+    assert.equal(webgpu.available, false);
+    assert.match(webgpu.reason, /adapter|navigator\.gpu/);
+    await p.click('#run');
+    await p.waitForFunction(() => window.__microrecon.state.status !== 'running' && !document.querySelector('#run').disabled, null, { timeout: 300_000 });
+    const s = await p.evaluate(() => JSON.parse(JSON.stringify(window.__microrecon.state)));
+    if (s0.backends.find((b) => b.name === 'wasm')?.available) assert.equal(s.status, 'done', s.message);
+    else {
+      assert.equal(s.status, 'error');
+      assert.match(s.message, /no backend can run/);
+    }
+  } finally {
+    await plain.close();
+  }
+});
+
 /** A PNG signature, an IHDR chunk (8-bit grey) with a valid CRC and IEND: no pixel data. */
 function pngHeader(w, h) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
