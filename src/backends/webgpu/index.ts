@@ -1,9 +1,10 @@
 /** The WebGPU backend's registration: a factory, so nothing GPU-related loads until someone asks for it. */
 import { WebGpuBackend } from './backend.js';
 
-const inBrowser = typeof (globalThis as { window?: unknown }).window !== 'undefined';
+// pages and workers alike: anything that is not Node
+const inBrowser = typeof process === 'undefined' || !process.versions?.node;
 
-/** Priorities: in browsers above wasm and cpu-less 'auto' picks; in Node below the native cpu backend (100). */
+/** Priorities: in browsers above every other backend (200); in Node below the native cpu backend (100). */
 export const WEBGPU_PRIORITY = inBrowser ? 200 : 50;
 
 export function createWebGpuBackend(): WebGpuBackend {

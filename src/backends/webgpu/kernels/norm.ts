@@ -67,7 +67,6 @@ function groupsOf(params: Uint8Array): number {
 }
 
 export const norm_forward: GpuKernel = (g, ins, outs, params) => {
-  const affine = ins.length === 3;
   const [y, mean, rstd] = outs;
   g.dispatch({
     key: 'norm_stats',
@@ -77,7 +76,6 @@ export const norm_forward: GpuKernel = (g, ins, outs, params) => {
     workgroups: groupsOf(params),
   });
   norm_apply(g, [ins[0], mean, rstd, ...ins.slice(1)], [y], params);
-  void affine;
 };
 
 export const norm_apply: GpuKernel = (g, ins, outs, params) => {
@@ -111,7 +109,7 @@ const BACKWARD_STATS = `  var a = 0.0; var b = 0.0;
 export const norm_backward: GpuKernel = (g, ins, outs, params) => {
   const affine = ins.length === 5;
   const G = groupsOf(params);
-  const [x, dy, mean, rstd] = ins;
+  const [x, dy, mean] = ins;
   const coef = g.temp(4 * 5 * G, GPUBufferUsage.STORAGE);
   const inputs = affine ? ['x', 'dy', 'mean', 'rstd', 'gamma'] : ['x', 'dy', 'mean', 'rstd'];
   g.dispatch({
@@ -144,7 +142,6 @@ export const norm_backward: GpuKernel = (g, ins, outs, params) => {
     source: () =>
       paramStruct(NormParams) +
       `@group(0) @binding(1) var<storage, read> coef: array<f32>;\n` +
-      storageDecls([], []) +
       `@group(0) @binding(2) var<storage, read_write> dgamma: array<f32>;\n@group(0) @binding(3) var<storage, read_write> dbeta: array<f32>;\n` +
       entry('p.C', `  var a = 0.0; var b = 0.0;
   let reps = select(1, p.N, p.mode == 0);
@@ -154,7 +151,4 @@ export const norm_backward: GpuKernel = (g, ins, outs, params) => {
     buffers: [coef, outs[1].buffer, outs[2].buffer],
     workgroups: groupsFor(unpack(NormParams, params).C as number),
   });
-  void dy;
-  void mean;
-  void rstd;
 };
