@@ -4,7 +4,7 @@
  */
 import './backends/index.js';
 
-export { backends, type BackendChoice, type BackendStatus } from './backends/index.js';
+export { backends, configureWasm, type BackendChoice, type BackendStatus, type WasmConfig, type WasmVariant } from './backends/index.js';
 export { tensor, full, Tensor, type BackendName } from './core/tensor.js';
 export * from './core/errors.js';
 export * as ops from './ops/index.js';
@@ -14,6 +14,13 @@ export {
   sampleDataDir, type Volume, type GreyVolume, type VolumeInfo, type ReadOptions, type WriteOptions,
 } from './io/index.js';
 export * from './evaluate/index.js';
+// The building blocks of evaluate() and of the quality bench (bench/quality.mjs), callable one by one.
+export {
+  phaseStatistics, compareVolumes, labelCounts, type LabelVolume, type PhaseStatistics, type PhaseStatisticsOptions,
+  type StatisticName, type VolumeSimilarity, type CompareOptions,
+} from './metrics/native-stats.js';
+export { tortuosity, type TortuosityOptions, type TortuosityResult, type TortuosityAxis } from './metrics/native-transport.js';
+export { sectionPositions, shapeBasedInterpolation, nearestSectionFill, type SectionsGeometry } from './model/index.js';
 export {
   Reconstructor, builtinModels, TiffStreamWriter, type ReconstructorInfo, type ReconstructOptions, type ReconstructInput,
 } from './reconstructor/index.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A tiny static server for the web app, with the headers that make the page cross-origin isolated (COOP/COEP:
-// SharedArrayBuffer, hence wasm threads). Serves the app folder at /, the shipped models at /models/ and the
-// bundled samples at /data/. Loopback only.
+// SharedArrayBuffer, hence wasm threads). Serves the app folder at /, the shipped models at /models/, the
+// bundled samples at /data/ and the WebAssembly modules at /wasm/dist/. Loopback only.
 //   node examples/web-app/server.mjs [--port 8080]
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '../..');
-const MOUNTS = [['/models/', join(root, 'models')], ['/data/', join(root, 'data')], ['/', here]];
+const MOUNTS = [['/models/', join(root, 'models')], ['/data/', join(root, 'data')], ['/wasm/dist/', join(root, 'wasm', 'dist')], ['/', here]];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
   '.map': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.tif': 'image/tiff', '.css': 'text/css',

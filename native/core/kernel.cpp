@@ -26,10 +26,13 @@ Status run_kernel(const std::string& name, const KernelArgs& args) {
     if (!args.in[i]) return InvalidArgument(name + ": input " + std::to_string(i) + " is null");
   for (int i = 0; i < args.n_out; ++i)
     if (!args.out[i]) return InvalidArgument(name + ": output " + std::to_string(i) + " is null");
+  // Built before the kernel runs: once memory is gone, reporting it must not need any (empty if even this failed).
+  std::string out_of_memory;
   try {
+    out_of_memory = name + ": out of memory";
     return def->fn(args);
   } catch (const std::bad_alloc&) {
-    return Error(Code::OutOfMemory, name + ": out of memory");
+    return Error(Code::OutOfMemory, std::move(out_of_memory));
   } catch (const std::exception& e) {
     return Error(Code::Internal, name + ": " + e.what());
   }

@@ -24,13 +24,26 @@ void set_flush_denormals() {
 
 namespace {
 
+// Threads a wasm build may start: none without pthreads; with them, the workers emscripten preloads
+// (MR_MAX_THREADS, set by wasm/CMakeLists.txt), since a browser cannot start one while a kernel blocks.
+int capped(int n) {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  (void)n;
+  return 1;
+#elif defined(MR_MAX_THREADS)
+  return std::min(n, MR_MAX_THREADS);
+#else
+  return n;
+#endif
+}
+
 int default_threads() {
   if (const char* env = std::getenv("MICRORECON_THREADS")) {
     int n = std::atoi(env);
-    if (n > 0) return n;
+    if (n > 0) return capped(n);
   }
   unsigned hc = std::thread::hardware_concurrency();
-  return hc == 0 ? 1 : static_cast<int>(hc);
+  return capped(hc == 0 ? 1 : static_cast<int>(hc));
 }
 
 thread_local bool t_in_region = false;
@@ -45,7 +58,7 @@ class Pool {
   int threads() const { return threads_; }
   void set_threads(int n) {
     std::lock_guard<std::mutex> region(region_mu_);
-    threads_ = n > 0 ? n : default_threads();
+    threads_ = n > 0 ? capped(n) : default_threads();
     ensure_workers(threads_ - 1);
   }
 

@@ -1,5 +1,5 @@
 // Portable instance of the conv micro-kernels: GCC/Clang vector extensions (4 lanes: SSE2 on any x86-64,
-// NEON on arm64, SIMD128 in the wasm build); no intrinsics. Forward 6 output channels x 2 vectors;
+// NEON on arm64, SIMD128 in the wasm build); no intrinsics. Forward 6 output channels x 2 vectors (4 x 3 in wasm);
 // backward weight 2 channel vectors x 5 (ci, tap) pairs (16 vector registers).
 #include <cstring>
 
@@ -38,7 +38,13 @@ struct VP {
   static float hsum(R v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 };
 
+#if defined(__wasm_simd128__)
+// V8 maps SIMD128 onto 16 xmm registers and has no FMA: 4 x 3 (one step in flight, see MR_UNROLL_STEPS)
+// measured 25 % faster than 6 x 2 there.
+const IsaKernels kPortable = {"portable", 4, 4, 2, fwd_plane<VP, 4, 3>, bw_plane<VP, 2, 5>, bw_plane_pos<VP>};
+#else
 const IsaKernels kPortable = {"portable", 4, 6, 2, fwd_plane<VP, 6, 2>, bw_plane<VP, 2, 5>, bw_plane_pos<VP>};
+#endif
 
 }  // namespace
 

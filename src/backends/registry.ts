@@ -17,7 +17,6 @@ const entries = new Map<BackendName, Entry>();
 /** Reasons for backends that are known but not part of this build. */
 const notBuilt: Partial<Record<BackendName, string>> = {
   cuda: 'the CUDA backend is not part of this build yet',
-  wasm: 'the WebAssembly backend is not part of this build yet',
 };
 
 export function registerBackend(name: BackendName, factory: () => Backend | Promise<Backend>): void {
@@ -96,5 +95,16 @@ export async function resolveBackend(choice: BackendChoice, kernel: string, pref
     throw new BackendUnavailableError(`no backend can run ${kernel} here (${list})`, reasons);
   }
   const pref = usable.find((b) => b.name === preferred);
-  return pref ?? usable.sort((a, b) => b.priority - a.priority)[0];
+  const chosen = pref ?? usable.sort((a, b) => b.priority - a.priority)[0];
+  noticeOnce(chosen, reasons);
+  return chosen;
+}
+
+const noticed = new Set<string>();
+function noticeOnce(b: Backend, reasons: Record<string, string>): void {
+  const line = b.autoNotice?.(reasons);
+  if (line && !noticed.has(line)) {
+    noticed.add(line);
+    console.warn(line);
+  }
 }

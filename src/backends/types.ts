@@ -15,6 +15,8 @@ export interface Backend extends StorageOwner {
   run(kernel: string, inputs: unknown[], outputs: unknown[], params: Uint8Array): Promise<void>;
   /** Free-form facts for `backends()` (instruction set, threads, device name). */
   details?(): Record<string, unknown>;
+  /** A one-line notice to print (once) when 'auto' picks this backend because better ones failed (`reasons`). */
+  autoNotice?(reasons: Record<string, string>): string | undefined;
 }
 
 export interface BackendStatus {

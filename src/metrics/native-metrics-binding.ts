@@ -2,8 +2,7 @@
  * The statistics part of the native addon (bindings/metrics.cpp), typed in one place. Raw results: the wrapper in
  * native-stats.ts validates inputs before calling and turns these into the public, JSON-able shapes.
  */
-import { BackendUnavailableError } from '../core/errors.js';
-import { loadNativeBinding, type NativeBinding } from '../backends/native-binding.js';
+import { loadAddonFeature } from './addon-feature.js';
 
 /** Bits of `NativeStatsOptions.metrics` (native/metrics/phase_stats.h). */
 export const NativeMetric = {
@@ -94,19 +93,5 @@ export interface NativeMetricsBinding {
   statsConstants(): StatsConstants;
 }
 
-/** The addon with its statistics functions; BackendUnavailableError (with the reason) when it cannot be used. */
-export async function loadMetricsBinding(): Promise<NativeMetricsBinding> {
-  let binding: NativeBinding;
-  try {
-    binding = await loadNativeBinding();
-  } catch (err) {
-    const why = (err as Error).message;
-    throw new BackendUnavailableError(`the native statistics need the native addon: ${why}`, { native: why });
-  }
-  const m = binding as unknown as Partial<NativeMetricsBinding>;
-  if (typeof m.phaseStatistics !== 'function' || typeof m.compareVolumes !== 'function') {
-    const why = 'the native addon was built without the statistics: run `npm run build:native`';
-    throw new BackendUnavailableError(why, { native: why });
-  }
-  return m as NativeMetricsBinding;
-}
+/** The addon with its statistics; BackendUnavailableError (with the reason) when it cannot be used. */
+export const loadMetricsBinding = (): Promise<NativeMetricsBinding> => loadAddonFeature<NativeMetricsBinding>('statistics', ['phaseStatistics', 'compareVolumes']);

@@ -2,8 +2,7 @@
  * The transport part of the native addon (bindings/transport.cpp), typed in one place. Raw results: the wrapper
  * in native-transport.ts validates inputs before calling and turns these into the public, JSON-able shapes.
  */
-import { BackendUnavailableError } from '../core/errors.js';
-import { loadNativeBinding, type NativeBinding } from '../backends/native-binding.js';
+import { loadAddonFeature } from './addon-feature.js';
 
 /** Array axis of a [z, y, x] volume: 0 = z, 1 = y, 2 = x. */
 export type ArrayAxis = 0 | 1 | 2;
@@ -85,18 +84,4 @@ export interface NativeTransportBinding {
 }
 
 /** The addon with its transport solvers; BackendUnavailableError (with the reason) when it cannot be used. */
-export async function loadTransportBinding(): Promise<NativeTransportBinding> {
-  let binding: NativeBinding;
-  try {
-    binding = await loadNativeBinding();
-  } catch (err) {
-    const why = (err as Error).message;
-    throw new BackendUnavailableError(`the transport solvers need the native addon: ${why}`, { native: why });
-  }
-  const t = binding as unknown as Partial<NativeTransportBinding>;
-  if (typeof t.tortuosity !== 'function' || typeof t.permeability !== 'function') {
-    const why = 'the native addon was built without the transport solvers: run `npm run build:native`';
-    throw new BackendUnavailableError(why, { native: why });
-  }
-  return t as NativeTransportBinding;
-}
+export const loadTransportBinding = (): Promise<NativeTransportBinding> => loadAddonFeature<NativeTransportBinding>('transport solvers', ['tortuosity', 'permeability']);

@@ -93,13 +93,13 @@ async function readConfig(dir: string): Promise<{ config: ModelConfig; id?: stri
   return { config, id: typeof id === 'string' ? id : undefined };
 }
 
-/** The inference generator from the bytes of config.json and model.safetensors (browsers: fetched files). */
-export function loadModelFromBytes(configText: string, weights: Uint8Array, name = 'model'): Generator {
-  const config = parseConfig(configText, `${name}/${CONFIG_FILE}`);
-  const st = decodeSafetensors(weights, `${name}/${MODEL_FILE}`);
+/** A generator from the contents of config.json and model.safetensors (no file system: works in browsers). */
+export function generatorFromBytes(configText: string, weights: Uint8Array, what = 'model'): Generator {
+  const config = parseConfig(configText, `${what}/${CONFIG_FILE}`);
+  const st = decodeSafetensors(weights, `${what}/${MODEL_FILE}`);
   const g = new Generator(config);
   try {
-    g.loadStateDict(st.tensors, `${name}/${MODEL_FILE}`);
+    g.loadStateDict(st.tensors, `${what}/${MODEL_FILE}`);
   } catch (err) {
     g.dispose();
     throw err;

@@ -21,7 +21,7 @@ export * as losses from './losses.js';
 export { Adam, Ema, type AdamOptions, type AdamState, type StepResult } from './optim.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, writeFileAtomic, type Safetensors } from './safetensors.js';
 export {
-  saveModel, loadModel, loadModelFromBytes, saveCheckpoint, loadCheckpoint, MODEL_FILE, CONFIG_FILE, TRAINING_FILE, TRAINING_STATE_FILE,
+  saveModel, loadModel, generatorFromBytes, saveCheckpoint, loadCheckpoint, MODEL_FILE, CONFIG_FILE, TRAINING_FILE, TRAINING_STATE_FILE,
   type CheckpointParts, type TrainingCheckpoint,
 } from './checkpoint.js';
 export {

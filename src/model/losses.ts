@@ -103,3 +103,35 @@ export async function phaseFraction(probs: Var, fractions: Tensor): Promise<Var>
   const d = await F.sub(m, graphOf('phaseFraction', [probs]).input(fractions));
   return F.sum(await F.square(d));
 }
+
+/**
+ * 1 − mean 3D SSIM between the expected label maps sum_p p/(P−1)·probs_p of [N, P, D, H, W] probabilities and of
+ * the target (one-hot labels): win³ uniform window over the valid region, sample covariances (n/(n−1)),
+ * C1 = 0.01², C2 = 0.03², data range 1 — the sections-mode quality protocol's own measure
+ * (compareVolumes(...).ssimUniform on hard labels). L1 / cross-entropy alone blur the planes far from any section
+ * into the majority phase, which lowers SSIM; this term rewards the structure instead.
+ */
+export async function ssimLoss(probs: Var, target: Var, win = 7): Promise<Var> {
+  if (probs.shape.length !== 5) throw new InvalidArgumentError(`ssimLoss: probs must be [N, P, D, H, W], got ${shapeString(probs.shape)}`);
+  if (!sameShape(probs.shape, target.shape)) throw new InvalidArgumentError(`ssimLoss: target ${shapeString(target.shape)} differs from probs ${shapeString(probs.shape)}`);
+  const [, P, D, H, W] = probs.shape;
+  if (P < 2) throw new InvalidArgumentError('ssimLoss: needs at least 2 phases');
+  if (!Number.isInteger(win) || win < 2 || win > Math.min(D, H, W)) throw new InvalidArgumentError(`ssimLoss: window ${win} does not fit ${shapeString(probs.shape)}`);
+  const g = graphOf('ssimLoss', [probs]);
+  const n = win ** 3;
+  const lab = g.input(g.own(tensor(Float32Array.from({ length: P }, (_, p) => p / (P - 1)), [1, P, 1, 1, 1])));
+  const box = g.input(g.own(tensor(new Float32Array(n).fill(1 / n), [1, 1, win, win, win])));
+  const pool = (v: Var) => F.conv3d(v, box);
+  const a = await F.conv3d(probs, lab);
+  const b = await F.conv3d(target, lab);
+  const [ua, ub, uaa, ubb, uab] = await Promise.all([pool(a), pool(b), pool(await F.square(a)), pool(await F.square(b)), pool(await F.mul(a, b))]);
+  const c = n / (n - 1);
+  const uaub = await F.mul(ua, ub);
+  const va = await F.scale(await F.sub(uaa, await F.square(ua)), c);
+  const vb = await F.scale(await F.sub(ubb, await F.square(ub)), c);
+  const vab = await F.scale(await F.sub(uab, uaub), c);
+  const C1 = 0.01 ** 2, C2 = 0.03 ** 2;
+  const num = await F.mul(await F.affine(uaub, 2, C1), await F.affine(vab, 2, C2));
+  const den = await F.mul(await F.addScalar(await F.add(await F.square(ua), await F.square(ub)), C1), await F.addScalar(await F.add(va, vb), C2));
+  return F.affine(await F.mean(await F.div(num, den)), -1, 1);
+}

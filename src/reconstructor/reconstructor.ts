@@ -8,7 +8,7 @@ import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError,
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
 import { readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
-import { loadModel, loadModelFromBytes, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
+import { generatorFromBytes, loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
 
 export interface ReconstructorInfo {
   /** 'builtin:<name>' or the directory */
@@ -26,6 +26,18 @@ export interface ReconstructorInfo {
   size: number;
   /** held-out validation facts stored with the model, if any */
   validation: unknown;
+  /**
+   * Section counts this model takes: [k] alone, or more where the model directory holds variants for other counts
+   * (sub-directories `sections-<k>/`, each a complete model; builtin:nmc takes 3, 5, 7 and 9). reconstruct() picks the
+   * variant by the number of input sections.
+   */
+  sectionCounts: number[];
+}
+
+interface Variant {
+  dir: string;
+  info?: ReconstructorInfo;
+  gen?: Generator;
 }
 
 export interface ReconstructOptions {
@@ -62,7 +74,7 @@ function int(v: unknown, what: string, min: number, max: number): number {
 export async function builtinModels(): Promise<string[]> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const { packageRoot } = await import('../core/package-root.js'); // Node-only: kept out of browser bundles
+  const { packageRoot } = await import('../core/package-root.js'); // lazy: Node only, keeps browser bundles clean
   const dir = path.join(packageRoot(), 'models');
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const out: string[] = [];
@@ -70,26 +82,35 @@ export async function builtinModels(): Promise<string[]> {
   return out;
 }
 
+/** A backend choice that is valid and, when named, available here. */
+async function checkedBackend(v: unknown): Promise<BackendChoice> {
+  const backend = checkBackendChoice(v);
+  if (backend !== 'auto') {
+    const st = (await listBackends()).find((b) => b.name === backend);
+    if (!st?.available) throw new BackendUnavailableError(`backend '${backend}' is unavailable here: ${st?.reason ?? 'unknown'}`, { [backend]: st?.reason ?? 'unknown' });
+  }
+  return backend;
+}
+
 export class Reconstructor {
   readonly info: ReconstructorInfo;
   #gen: Generator | null;
   #backend: BackendChoice;
+  /** variants for other section counts, loaded on first use */
+  #variants: Map<number, Variant>;
 
-  private constructor(info: ReconstructorInfo, gen: Generator, backend: BackendChoice) {
+  private constructor(info: ReconstructorInfo, gen: Generator, backend: BackendChoice, variants: Map<number, Variant>) {
     this.info = info;
     this.#gen = gen;
     this.#backend = backend;
+    this.#variants = variants;
   }
 
   /** Loads 'builtin:<name>' or a model directory (config.json + model.safetensors). */
   static async load(model: string, o: { backend?: BackendChoice | string } = {}): Promise<Reconstructor> {
     if (typeof model !== 'string' || !model) throw new InvalidArgumentError(`Reconstructor.load: model must be 'builtin:<name>' or a directory, got ${JSON.stringify(model)}`);
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('Reconstructor.load: options must be an object');
-    const backend = checkBackendChoice(o.backend);
-    if (backend !== 'auto') {
-      const st = (await listBackends()).find((b) => b.name === backend);
-      if (!st?.available) throw new BackendUnavailableError(`backend '${backend}' is unavailable here: ${st?.reason ?? 'unknown'}`, { [backend]: st?.reason ?? 'unknown' });
-    }
+    const backend = await checkedBackend(o.backend);
     const path = await import('node:path');
     const fs = await import('node:fs/promises');
     let dir = model;
@@ -105,38 +126,58 @@ export class Reconstructor {
       if (!st) throw new InvalidArgumentError(`${dir}: no such model directory (or use builtin:<name>: ${(await builtinModels()).join(', ')})`);
       if (!st.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory (a model is a directory with config.json and model.safetensors)`);
     }
-    return Reconstructor.#make(model, dir, await loadModel(dir), backend);
+    const gen = await loadModel(dir);
+    const variants = new Map<number, Variant>();
+    if (gen.config.mode === 'sections')
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const m = /^sections-(\d+)$/.exec(e.name);
+        if (e.isDirectory() && m && Number(m[1]) !== gen.config.sections) variants.set(Number(m[1]), { dir: path.join(dir, e.name) });
+      }
+    const info = infoOf(model, dir, gen.config, [gen.config.sections, ...variants.keys()].sort((a, b) => a - b));
+    return new Reconstructor(info, gen, backend, variants);
   }
 
   /**
-   * A model from the bytes of its config.json and model.safetensors: for browsers, which fetch the files. The
-   * backend is checked when the first op runs.
+   * A model from its two files' contents (config.json text, model.safetensors bytes): for browsers, which fetch
+   * them, and for models that do not live in a directory (no section-count variants).
    */
-  static fromBytes(name: string, configText: string, weights: Uint8Array, o: { backend?: BackendChoice | string } = {}): Reconstructor {
-    const backend = checkBackendChoice(o?.backend);
-    return Reconstructor.#make(name, '', loadModelFromBytes(configText, weights, name), backend);
+  static async fromBytes(model: { config: string; weights: Uint8Array; name?: string }, o: { backend?: BackendChoice | string } = {}): Promise<Reconstructor> {
+    if (!model || typeof model !== 'object' || typeof model.config !== 'string' || !(model.weights instanceof Uint8Array))
+      throw new InvalidArgumentError('Reconstructor.fromBytes: model must be { config: string (config.json), weights: Uint8Array (model.safetensors) }');
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('Reconstructor.fromBytes: options must be an object');
+    const backend = await checkedBackend(o.backend);
+    const name = model.name ?? 'model';
+    const gen = generatorFromBytes(model.config, model.weights, name);
+    return new Reconstructor(infoOf(name, '', gen.config, [gen.config.sections]), gen, backend, new Map());
   }
 
-  static #make(model: string, dir: string, gen: Generator, backend: BackendChoice): Reconstructor {
-    const c = gen.config;
-    const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
-    const lab = notes.data?.labels;
-    const labels = Array.isArray(lab) && lab.length === c.phases && lab.every((x) => Number.isFinite(x)) ? (lab as number[]) : null;
-    const info: ReconstructorInfo = {
-      name: model, dir, config: c, mode: c.mode, training: c.training, k: c.sections, phases: c.phases, labels, size: c.size,
-      validation: notes.validation ?? null,
-    };
-    return new Reconstructor(info, gen, backend);
-  }
-
-  #generator(): Generator {
+  /** The generator and facts for `count` input sections: the model itself or its variant for that count. */
+  async #variant(count: number): Promise<{ gen: Generator; info: ReconstructorInfo }> {
     if (!this.#gen) throw new InvalidArgumentError('Reconstructor: disposed');
-    return this.#gen;
+    const { k, mode, name, sectionCounts } = this.info;
+    if (count === k) return { gen: this.#gen, info: this.info };
+    const v = this.#variants.get(count);
+    if (!v)
+      throw new InvalidArgumentError(
+        mode === 'single'
+          ? `this model (${name}, single mode) takes one slice at z = 0, got ${count}`
+          : `this model (${name}, sections mode) takes k = ${sectionCounts.join(', ')} sections, got ${count}`,
+      );
+    if (!v.gen) {
+      const gen = await loadModel(v.dir);
+      const c = gen.config;
+      if (c.sections !== count || c.phases !== this.info.phases || c.mode !== 'sections') {
+        gen.dispose();
+        throw new FormatError(`${v.dir}: the variant for ${count} sections holds a model for ${c.sections} sections, ${c.phases} phases, mode ${c.mode} (expected ${count}, ${this.info.phases}, sections)`);
+      }
+      v.gen = gen;
+      v.info = { ...infoOf(name, v.dir, c, sectionCounts), labels: this.info.labels };
+    }
+    return { gen: v.gen, info: v.info! };
   }
 
-  /** Turns the input into k sections of phase indices (model phases), each H x W. */
-  async #sections(input: ReconstructInput): Promise<{ sections: Uint8Array[]; height: number; width: number }> {
-    const { k, phases: P, labels } = this.info;
+  /** Reads the input as a list of 2D slices (each slice of a stack is one section). */
+  async #slices(input: ReconstructInput): Promise<{ data: Uint8Array; labels?: number[]; h: number; w: number }[]> {
     let vols: Volume[];
     if (typeof input === 'string') vols = [await readInput(input)];
     else if (Array.isArray(input)) vols = await Promise.all(input.map((v) => (typeof v === 'string' ? readInput(v) : v)));
@@ -155,12 +196,12 @@ export class Reconstructor {
       if (v.data.length !== z * h * w) throw new InvalidArgumentError(`reconstruct: input ${i} has ${v.data.length} values for shape [${v.shape.join(', ')}]`);
       for (let s = 0; s < z; s++) slices.push({ data: v.data.subarray(s * h * w, (s + 1) * h * w), labels: v.labels, h, w });
     }
-    if (slices.length !== k)
-      throw new InvalidArgumentError(
-        k === 1
-          ? `this model (${this.info.name}, single mode) takes one slice at z = 0, got ${slices.length}`
-          : `this model (${this.info.name}, sections mode) takes k = ${k} sections, got ${slices.length}`,
-      );
+    return slices;
+  }
+
+  /** Maps the slices onto the model's phase indices, each H x W. */
+  #sections(slices: { data: Uint8Array; labels?: number[]; h: number; w: number }[], info: ReconstructorInfo): { sections: Uint8Array[]; height: number; width: number } {
+    const { phases: P, labels } = info;
     const { h, w } = slices[0];
     if (slices.some((s) => s.h !== h || s.w !== w)) throw new InvalidArgumentError('reconstruct: the sections differ in size');
     // map the file's phases onto the model's: by file value when both know them, else as indices
@@ -201,17 +242,19 @@ export class Reconstructor {
    */
   async *stream(input: ReconstructInput, o: ReconstructOptions = {}): AsyncGenerator<Uint8Array> {
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('reconstruct: options must be an object');
-    const gen = this.#generator();
-    const { size: S, phases: P, k, mode } = this.info;
-    const N = int(o.size ?? S, 'size', 1, MAX_STREAM_SIZE);
+    if (!this.#gen) throw new InvalidArgumentError('Reconstructor: disposed');
+    const N = int(o.size ?? this.info.size, 'size', 1, MAX_STREAM_SIZE);
     const seed = int(o.seed ?? 0, 'seed', 0, Number.MAX_SAFE_INTEGER);
+    const raw = await this.#slices(input);
+    const { gen, info } = await this.#variant(raw.length);
+    const { size: S, phases: P, k, mode } = info;
     if (mode === 'sections' && N < 2 * k - 1) throw new InvalidArgumentError(`size ${N} is too small for ${k} distinct sections with gaps between them (at least ${2 * k - 1})`);
-    const f = 2 ** (this.info.config.generator.encoderChannels.length - 1);
+    const f = 2 ** (info.config.generator.encoderChannels.length - 1);
     const T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
     const overlap = int(o.overlap ?? Math.floor(T / 4), 'overlap', 0, T - 1);
     const M = Math.max(N, T);
     if (P * S * M * M * 4 > MAX_WORK_BYTES) throw new OutOfMemoryError(`reconstruct: size ${N} needs ${((P * S * M * M * 4) / 2 ** 30).toFixed(1)} GiB of working memory per depth block (limit ${MAX_WORK_BYTES / 2 ** 30} GiB)`);
-    const { sections, height, width } = await this.#sections(input);
+    const { sections, height, width } = this.#sections(raw, info);
     if (height < 16 || width < 16) throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the smallest tile (16x16)`);
     if (height < N || width < N)
       throw new InvalidArgumentError(`reconstruct: the input ${width}x${height} is smaller than the output size ${N}: pass a slice of at least ${N}x${N} or a smaller size`);
@@ -259,7 +302,7 @@ export class Reconstructor {
             for (let y = 0; y < T; y++) c.set(p.subarray((y0 + y) * M + x0, (y0 + y) * M + x0 + T), y * T);
             return c;
           });
-          const inp = prepareInputs(this.info.config, [crops], { height: T, width: T });
+          const inp = prepareInputs(info.config, [crops], { height: T, width: T });
           let probs;
           try {
             // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
@@ -280,7 +323,7 @@ export class Reconstructor {
             }
           tilesDone++;
           o.onProgress?.(tilesDone / tilesTotal, `block ${blk + 1}/${blocks}, tile ${ty * starts.length + tx + 1}/${starts.length ** 2}`);
-          await yieldToEventLoop();
+          await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // setImmediate is Node-only
         }
       const argmaxAt = (gz: number): Uint8Array => {
         const out = new Uint8Array(M * M);
@@ -324,7 +367,19 @@ export class Reconstructor {
   dispose(): void {
     this.#gen?.dispose();
     this.#gen = null;
+    for (const v of this.#variants.values()) v.gen?.dispose();
+    this.#variants.clear();
   }
+}
+
+function infoOf(name: string, dir: string, c: ModelConfig, sectionCounts: number[]): ReconstructorInfo {
+  const notes = (c.notes ?? {}) as { data?: { labels?: unknown }; validation?: unknown };
+  const lab = notes.data?.labels;
+  const labels = Array.isArray(lab) && lab.length === c.phases && lab.every((x) => Number.isFinite(x)) ? (lab as number[]) : null;
+  return {
+    name, dir, config: c, mode: c.mode, training: c.training, k: c.sections, phases: c.phases, labels, size: c.size,
+    validation: notes.validation ?? null, sectionCounts,
+  };
 }
 
 /**
@@ -338,11 +393,6 @@ export async function readInput(path: string): Promise<Volume> {
     if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readVolume(path, { threshold: 'otsu' });
     throw err;
   }
-}
-
-/** Lets progress events, cancellation and (in browsers) painting through between tiles. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 }
 
 /** Tile starts covering [0, M) with tiles of T overlapping by at least `overlap`. */

@@ -19,6 +19,8 @@ export interface GenTerms {
   l1Weight: number;
   ceWeight: number;
   pfWeight: number;
+  /** paired: weight of losses.ssimLoss (optional, default 0) */
+  ssimWeight?: number;
   /** paired: per-depth weights [size] of the L1/CE terms (null: uniform) */
   depthWeights: Float32Array | null;
   /** phase fractions of the training data [P] */
@@ -31,6 +33,8 @@ export interface GenStepResult {
   l1: number;
   ce: number;
   pf: number;
+  /** SSIM of the expected label maps (when ssimWeight > 0) */
+  ssim?: number;
   applied: boolean;
 }
 
@@ -63,7 +67,7 @@ export async function generatorStep(o: {
     const S = o.config.size;
     const [N, P, , H, W] = probs.shape;
     const parts: Var[] = [];
-    const out = { adv: 0, l1: 0, ce: 0, pf: 0 };
+    const out: { adv: number; l1: number; ce: number; pf: number; ssim?: number } = { adv: 0, l1: 0, ce: 0, pf: 0 };
     if (t.advWeight > 0) {
       let adv: Var | undefined;
       if (o.critic) adv = await losses.adversarial(o.critic, probs);
@@ -86,6 +90,11 @@ export async function generatorStep(o: {
         const ce = await weightedCe(g, probs, real, t.depthWeights, S);
         out.ce = await ce.item();
         parts.push(await F.scale(ce, t.ceWeight));
+      }
+      if (t.ssimWeight) {
+        const l = await losses.ssimLoss(probs, real);
+        out.ssim = 1 - (await l.item());
+        parts.push(await F.scale(l, t.ssimWeight));
       }
     } else if (t.l1Weight > 0 && o.positions) {
       const k = o.positions.length;

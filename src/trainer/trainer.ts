@@ -36,6 +36,9 @@ export interface TrainerSettings {
   ceWeight: number;
   /** phase-fraction term weight */
   pfWeight: number;
+  /** paired mode: weight of 1 − SSIM (7³ uniform window) of the expected label map against the real block (0: off);
+   * the shipped sections models use 2 (with ceWeight 0.1, l1Weight 0.5): L1 / cross-entropy alone lower SSIM */
+  ssimWeight: number;
   /** single paired mode: regularisation weight exp(-z / depthDecay) by depth (0: uniform) */
   depthDecay: number;
   /** validate (and maybe write best/) every this many iterations */
@@ -55,6 +58,7 @@ export const DEFAULT_TRAINER: TrainerSettings = {
   advRampIterations: 800,
   ceWeight: 0.5,
   pfWeight: 5,
+  ssimWeight: 0,
   depthDecay: 16,
   validateEvery: 100,
   validationBlocks: 4,
@@ -317,12 +321,13 @@ export class Trainer {
         generator: this.generator, config: c, opt: this.optimizers.generator, ema: this.ema, inputs, noiseSeed, backend: this.#backend,
         terms: {
           advWeight, l1Weight: c.loss.l1Weight, ceWeight: c.training === 'paired' ? this.settings.ceWeight : 0, pfWeight: this.settings.pfWeight,
+          ssimWeight: c.training === 'paired' ? this.settings.ssimWeight ?? 0 : 0,
           depthWeights: this.#depthWeights(), fractions: this.data.fractions,
         },
         ...(c.training === 'paired' ? { real, critic: this.critics.volume } : { critics: this.critics as Record<'x' | 'y' | 'z', Critic>, positions: [0] }),
       });
       if (!g.applied) this.#state.skipped.generator++;
-      Object.assign(losses, { g: g.loss, adv: g.adv, l1: g.l1, ce: g.ce, pf: g.pf });
+      Object.assign(losses, { g: g.loss, adv: g.adv, l1: g.l1, ce: g.ce, pf: g.pf, ...(g.ssim !== undefined ? { ssim: g.ssim } : {}) });
     } finally {
       for (const t of tensors) t.dispose();
     }

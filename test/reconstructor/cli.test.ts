@@ -54,7 +54,7 @@ describe('CLI', () => {
       [['--model', 'builtin:berea', '--input', slice, '--size', '100000'], /too large/],
       [['--model', 'builtin:berea', '--input', slice, '--size', 'abc'], /integer/],
       [['--model', 'builtin:berea', '--input', join(DATA, 'nmc/nmc_sections7.tif')], /one slice/],
-      [['--model', 'builtin:nmc', '--input', slice], /k = 7|phase|value/],
+      [['--model', 'builtin:nmc', '--input', slice], /k = 3, 5, 7, 9|phase|value/],
       [['--model', d, '--input', slice], /config.json/],
     ];
     for (const [args, re] of cases) {

@@ -225,3 +225,45 @@ describe('Reconstructor', () => {
     void OutOfMemoryError;
   });
 });
+
+describe('section-count variants (sections-<k>/ sub-directories)', () => {
+  const cut = (vol: Volume, S: number, k: number) =>
+    sectionPositions(S, k).map((z) => ({ shape: [1, S, S] as [number, number, number], data: vol.data.slice(z * S * S, (z + 1) * S * S), labels: [0, 1, 2] }));
+
+  it('picks the variant by the number of input sections and refuses other counts, naming the ones it takes', async () => {
+    const dir = await tmp();
+    await saveModel(dir, createGenerator({ size: 16, phases: 3, mode: 'sections', sections: 3, seed: 4, generator: tinyGen, notes: { data: { labels: [0, 1, 2] } } }));
+    await saveModel(join(dir, 'sections-5'), createGenerator({ size: 16, phases: 3, mode: 'sections', sections: 5, seed: 5, generator: tinyGen }));
+    const rec = await Reconstructor.load(dir);
+    expect(rec.info.sectionCounts).toEqual([3, 5]);
+    const vol = three(16);
+    for (const k of [3, 5]) {
+      const out = await rec.reconstruct(cut(vol, 16, k), { size: 16, seed: 1 });
+      expect(out.labels).toEqual([0, 1, 2]);
+      // the variant's own section planes are reproduced exactly
+      for (const z of sectionPositions(16, k)) expect(Buffer.from(out.data.subarray(z * 256, (z + 1) * 256)).equals(Buffer.from(vol.data.subarray(z * 256, (z + 1) * 256)))).toBe(true);
+    }
+    await expect(rec.reconstruct(cut(vol, 16, 4), { size: 16 })).rejects.toThrow(/takes k = 3, 5 sections, got 4/);
+    rec.dispose();
+  });
+
+  it('a variant holding the wrong model is a FormatError, not a silent wrong result', async () => {
+    const dir = await tmp();
+    await saveModel(dir, createGenerator({ size: 16, phases: 3, mode: 'sections', sections: 3, seed: 4, generator: tinyGen }));
+    await saveModel(join(dir, 'sections-5'), createGenerator({ size: 16, phases: 3, mode: 'sections', sections: 3, seed: 5, generator: tinyGen }));
+    const rec = await Reconstructor.load(dir);
+    await expect(rec.reconstruct(cut(three(16), 16, 5), { size: 16 })).rejects.toBeInstanceOf(FormatError);
+    rec.dispose();
+  });
+
+  it('builtin:nmc takes 3, 5, 7 and 9 sections', async () => {
+    const rec = await Reconstructor.load('builtin:nmc');
+    expect(rec.info.sectionCounts).toEqual([3, 5, 7, 9]);
+    const nmc = await readVolume(join(DATA, 'nmc/nmc_sections7.tif'));
+    const one = (z: number): Volume => ({ shape: [1, 64, 64], data: nmc.data.slice(z * 4096, (z + 1) * 4096), labels: nmc.labels });
+    const out = await rec.reconstruct([0, 3, 6].map(one), { size: 64, seed: 1 });
+    expect(out.shape).toEqual([64, 64, 64]);
+    expect(Buffer.from(out.data.subarray(32 * 4096, 33 * 4096)).equals(Buffer.from(nmc.data.subarray(3 * 4096, 4 * 4096)))).toBe(true);
+    rec.dispose();
+  });
+});

@@ -92,6 +92,17 @@ describe('Trainer', () => {
     expect(lines.filter((l) => l.type === 'train').every((l) => Number.isFinite(l.d) && Number.isFinite(l.g))).toBe(true);
   });
 
+  it('sections mode with the SSIM term: finite losses, the SSIM of the step reported and in [0, 1]', async () => {
+    const t = await Trainer.create({ data: small, mode: 'paired', out: await tmp(), size: 16, config: { ...tiny, mode: 'sections', sections: 3 }, trainer: { ...settings, ssimWeight: 2, advStartIterations: 100 } });
+    for (let i = 0; i < 2; i++) {
+      const { losses } = await t.step();
+      expect(Number.isFinite(losses.g)).toBe(true);
+      expect(losses.ssim).toBeGreaterThan(0);
+      expect(losses.ssim).toBeLessThan(1);
+    }
+    t.dispose();
+  });
+
   it('ramps the adversarial weight in after the warm-up', async () => {
     const t = await Trainer.create({ data: small, mode: 'paired', out: await tmp(), size: 16, config: { ...tiny, loss: { advWeight: 0.2 } }, trainer: { advStartIterations: 10, advRampIterations: 10 } });
     expect([0, 9, 10, 14, 19, 100].map((i) => +t.advWeightAt(i).toFixed(6))).toEqual([0, 0, 0.02, 0.1, 0.2, 0.2]);

@@ -4,7 +4,7 @@
  * (bad file, no adapter, a lost device) become a message in the page; the app stays usable and falls back to
  * wasm where it can.
  */
-import { AbortError, backends, MicroreconError, Reconstructor, type BackendStatus, type Volume } from '../../../src/index.js';
+import { AbortError, backends, configureWasm, MicroreconError, Reconstructor, type BackendStatus, type Volume } from '../../../src/index.js';
 import { resetBackends, resolveBackend } from '../../../src/backends/registry.js';
 import { encodeTiff } from '../../../src/io/tiff-write.js';
 import { decodeInput, InputError, slicesFor } from './input.js';
@@ -13,6 +13,9 @@ import { drawPlane, show3d, showSlices, showStats } from './views.js';
 
 interface ModelEntry { name: string; mode: 'single' | 'sections'; size: number; phases: number; sections: number }
 interface Manifest { models: ModelEntry[]; samples: { file: string; what: string }[] }
+
+// the wasm modules (wasm/dist) as served by server.mjs
+configureWasm({ baseUrl: new URL('wasm/dist/', location.href).href });
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -100,7 +103,7 @@ async function loadSample(file: string): Promise<void> {
 async function reconstructOn(backend: string, signal: AbortSignal): Promise<Volume> {
   const m = model();
   const { config, weights } = await loadModelBytes(m.name);
-  const rec = Reconstructor.fromBytes(m.name, config, weights, { backend });
+  const rec = await Reconstructor.fromBytes({ config, weights, name: m.name }, { backend });
   try {
     state.backendUsed = backend === 'auto' ? (await resolveBackend('auto', 'conv_forward')).name : backend;
     ui.stage.textContent = `running on ${state.backendUsed}…`;

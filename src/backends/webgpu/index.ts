@@ -4,8 +4,11 @@ import { WebGpuBackend } from './backend.js';
 // pages and workers alike: anything that is not Node
 const inBrowser = typeof process === 'undefined' || !process.versions?.node;
 
-/** Priorities: in browsers above every other backend (200); in Node below the native cpu backend (100). */
-export const WEBGPU_PRIORITY = inBrowser ? 200 : 50;
+/**
+ * Priorities: in browsers above every other backend (200); in Node below the native cpu backend (100) and wasm
+ * (50), since without a GPU Dawn runs on SwiftShader, a CPU emulation slower than both.
+ */
+export const WEBGPU_PRIORITY = inBrowser ? 200 : 40;
 
 export function createWebGpuBackend(): WebGpuBackend {
   return new WebGpuBackend(WEBGPU_PRIORITY);

@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""GPU training of a builtin model with the PyTorch port of microrecon's generator and critics.
+
+The networks are the functional re-implementation in test/model/reference/generator.py (same parameter names,
+shapes and formulas; test/model/reference.test.ts checks it against the SDK to 1e-4), so the weights written here
+load unchanged into the SDK (`Reconstructor.load(dir)`). The training recipe mirrors src/trainer: random crops of
+the training region only (the held-out split exported by scripts/gpu/export-data.ts, exactly the SDK trainer's),
+WGAN-GP critic(s), L1 + cross-entropy (depth-faded in single mode) + phase-fraction terms, Adam, gradient clipping,
+EMA weights, a linear ramp of the adversarial weight. It exists because a lent H200 does in minutes what the CPU
+trainer does in days; the SDK trainer (`microrecon train`) remains the reference and runs the same recipe on CPU.
+
+    python3 scripts/gpu/train_torch.py --name nmc --sections 5 --data .gpu/data --init models/nmc \
+        --seconds 400 --out /tmp/out/nmc-k5
+
+Writes <out>/best/{config.json,model.safetensors} (EMA weights with the best held-out validation score),
+<out>/last/..., and <out>/log.jsonl (losses, it/s, validation). Non-finite steps are skipped and counted.
+"""
+import argparse
+import copy
+import gzip
+import io
+import json
+import math
+import os
+import queue
+import sys
+import threading
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
+import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_default_dtype(torch.float32)
+AX = {'z': 0, 'y': 1, 'x': 2}
+# 2D mode: the generator axis whose slices each plane image trains (src/trainer/data.ts PLANE_AXIS)
+PLANE_OF_AXIS = {'z': 'xy', 'y': 'xz', 'x': 'yz'}
+
+
+def load_npy_gz(path):
+    return np.lib.format.read_array(io.BytesIO(gzip.decompress(open(path, 'rb').read())))
+
+
+def one_hot_t(labels, P):
+    """labels uint8 tensor [...] -> float [P, ...] one-hot on the labels' device."""
+    return torch.stack([(labels == p) for p in range(P)]).float()
+
+
+def volume_slices(v, axis):
+    """[N, P, D, H, W] -> slices across `axis` as 2D images, the SDK's volumeSlices layout."""
+    N, P, D, H, W = v.shape
+    if axis == 'z':
+        return v.permute(0, 2, 1, 3, 4).reshape(N * D, P, H, W)
+    if axis == 'y':
+        return v.permute(0, 3, 1, 2, 4).reshape(N * H, P, D, W)
+    return v.permute(0, 4, 1, 2, 3).reshape(N * W, P, D, H)
+
+
+def ssim_uniform(a, b, win=7):
+    """Mean 3D SSIM of [N, 1, D, H, W] in [0, 1] (uniform win^3 window, data range 1, sample covariances)."""
+    pool = lambda t: F.avg_pool3d(t, win, stride=1)
+    ua, ub = pool(a), pool(b)
+    n = win ** 3
+    c = n / (n - 1)
+    va = c * (pool(a * a) - ua * ua)
+    vb = c * (pool(b * b) - ub * ub)
+    vab = c * (pool(a * b) - ua * ub)
+    C1, C2 = 0.01 ** 2, 0.03 ** 2
+    s = ((2 * ua * ub + C1) * (2 * vab + C2)) / ((ua * ua + ub * ub + C1) * (va + vb + C2))
+    return s.mean(dim=(1, 2, 3, 4))
+
+
+def psnr(a, b):
+    mse = ((a - b) ** 2).mean(dim=(1, 2, 3, 4)).clamp_min(1e-12)
+    return 10 * torch.log10(1 / mse)
+
+
+def s2_axis(ind, axis_dim, lags=20):
+    """Non-periodic S2(r) of an indicator [N, D, H, W] along one spatial dim (1..3), set mean: [lags + 1]."""
+    out = []
+    n = ind.shape[axis_dim]
+    for r in range(lags + 1):
+        a = ind.narrow(axis_dim, 0, n - r)
+        b = ind.narrow(axis_dim, r, n - r)
+        out.append((a * b).mean())
+    return torch.stack(out)
+
+
+def face_surface(lab):
+    """Internal faces between phase 0 and others per voxel, [N, D, H, W] labels -> set mean."""
+    ind = (lab == 0).float()
+    f = 0
+    for d in (1, 2, 3):
+        n = ind.shape[d]
+        f = f + (ind.narrow(d, 0, n - 1) != ind.narrow(d, 1, n - 1)).float().sum()
+    return f / lab.numel()
+
+
+class Trainer:
+    def __init__(self, a):
+        self.a = a
+        self.dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+        torch.backends.cudnn.benchmark = True
+        cfg = json.load(open(os.path.join(a.init, 'config.json')))
+        self.cfg = cfg = copy.deepcopy(cfg)
+        if a.sections:
+            cfg['sections'] = a.sections
+        for k, v in (('lrG', a.lr_g), ('lrD', a.lr_d), ('batchSize', a.batch), ('emaDecay', a.ema), ('criticSteps', a.critic_steps)):
+            if v is not None:
+                cfg['optim'][k] = v
+        if a.adv_weight is not None:
+            cfg['loss']['advWeight'] = a.adv_weight
+        self.S, self.P, self.k = cfg['size'], cfg['phases'], cfg['sections']
+        self.mode, self.training = cfg['mode'], cfg['training']
+        tr = cfg['notes']['trainer']
+        self.ce_w, self.pf_w = tr['ceWeight'], tr['pfWeight']
+        if a.ce_weight is not None:
+            self.ce_w = tr['ceWeight'] = a.ce_weight
+        if a.l1_weight is not None:
+            cfg['loss']['l1Weight'] = a.l1_weight
+        # sections mode: 1 - SSIM (7^3 uniform window) between the expected label map and the real one, the
+        # protocol's own measure; L1 / cross-entropy alone blur the far-from-section planes into the majority phase
+        self.ssim_w = a.ssim_weight or 0.0
+        if self.ssim_w:
+            tr['ssimWeight'] = self.ssim_w
+        self.adv_start = a.adv_start if a.adv_start is not None else tr['advStartIterations']
+        self.adv_ramp = a.adv_ramp if a.adv_ramp is not None else tr['advRampIterations']
+        self.rng = np.random.RandomState(a.seed)
+        torch.manual_seed(a.seed)
+        meta = json.load(open(os.path.join(a.data, f'{a.name}.json')))
+        self.meta = meta
+        self.fractions = torch.tensor(meta['fractions'], device=self.dev)
+        if self.training == 'paired':
+            self.vol = torch.from_numpy(load_npy_gz(os.path.join(a.data, f'{a.name}.npy.gz'))).to(self.dev)
+        else:
+            self.planes = {p: torch.from_numpy(load_npy_gz(os.path.join(a.data, f'{a.name}_{p}.npy.gz'))).to(self.dev)
+                           for p in ('xy', 'xz', 'yz')}
+        # weights: the init model's where names and shapes match, else fresh (as the SDK initialises)
+        shapes = ref.generator_shapes(cfg)
+        init = ref.read_safetensors(os.path.join(a.init, 'model.safetensors'))
+        fresh = ref.random_weights(shapes, self.rng)
+        self.reinit = [n for n in shapes if n not in init or list(init[n].shape) != shapes[n]]
+        for n in self.reinit:
+            if '.norm' in n:
+                fresh[n] = np.ones(shapes[n], np.float32) if n.endswith('.weight') else np.zeros(shapes[n], np.float32)
+        self.G = {n: torch.tensor(fresh[n] if n in self.reinit else init[n].copy(), device=self.dev, requires_grad=True)
+                  for n in shapes}
+        self.ema = {n: t.detach().clone() for n, t in self.G.items()}
+        nd = 3 if self.training == 'paired' else 2
+        axes = ['vol'] if self.training == 'paired' else ['x', 'y', 'z']
+        self.D = {}
+        for ax in axes:
+            w = ref.random_weights(ref.critic_shapes(cfg, nd), self.rng)
+            self.D[ax] = {n: torch.tensor(v, device=self.dev, requires_grad=True) for n, v in w.items()}
+        o = cfg['optim']
+        self.optG = torch.optim.Adam(list(self.G.values()), lr=o['lrG'], betas=tuple(o['betas']), eps=o['eps'])
+        self.optD = {ax: torch.optim.Adam(list(d.values()), lr=o['lrD'], betas=tuple(o['betas']), eps=o['eps']) for ax, d in self.D.items()}
+        self.gnet = ref.Net(cfg, self.G)
+        self.enet = ref.Net(cfg, self.ema)
+        self.dnet = {ax: ref.Net(cfg, d) for ax, d in self.D.items()}
+        f = 2 ** (len(cfg['generator']['encoderChannels']) - 1)
+        self.noise_shapes = lambda N: ((N, cfg['generator']['noiseChannels'], self.S, self.S),
+                                       (N, cfg['generator']['noise3dChannels'], self.S // f, self.S // f, self.S // f))
+        dd = tr.get('depthDecay', 0)
+        if self.mode == 'single' and self.training == 'paired' and dd > 0:
+            w = torch.exp(-torch.arange(self.S, dtype=torch.float32) / dd)
+            self.depth_w = (w / w.mean()).view(1, 1, self.S, 1, 1).to(self.dev)
+        else:
+            self.depth_w = None
+        self.positions = ref.section_positions(self.S, self.k)
+        self.val = self.validation_set()
+        self.it = 0
+        self.skipped = 0
+
+    # ------------------------------------------------------------ data
+    def train_hi(self):
+        hi = list(self.vol.shape)
+        hi[AX[self.meta['heldOut']['axis']]] = self.meta['heldOut']['from']
+        return hi
+
+    def crop(self, at):
+        S = self.S
+        return self.vol[at[0]:at[0] + S, at[1]:at[1] + S, at[2]:at[2] + S]
+
+    def random_blocks(self, N, rng):
+        hi = self.train_hi()
+        return torch.stack([self.crop([rng.randint(h - self.S + 1) for h in hi]) for _ in range(N)])
+
+    def held_out_blocks(self, N, rng):
+        ax = AX[self.meta['heldOut']['axis']]
+        frm = self.meta['heldOut']['from']
+        out = []
+        for _ in range(N):
+            at = [(frm if a == ax else 0) + rng.randint(self.vol.shape[a] - self.S - (frm if a == ax else 0) + 1) for a in range(3)]
+            out.append(self.crop(at))
+        return torch.stack(out)
+
+    def plane_crops(self, plane, N, rng, held_out=False):
+        img = self.planes[plane]
+        h, w = img.shape
+        cut = max(math.ceil(h * self.meta['heldOut']['fraction'] - 1e-9), self.S)
+        lo, hi = (h - cut, h - self.S + 1) if held_out else (0, h - cut - self.S + 1)
+        out = []
+        for _ in range(N):
+            y, x = lo + rng.randint(hi - lo), rng.randint(w - self.S + 1)
+            out.append(img[y:y + self.S, x:x + self.S])
+        return torch.stack(out)
+
+    def inputs(self, sections):
+        """sections: uint8 [N, k, H, W] on device -> (slices [N, k*P, H, W], baseline [N, P, S, H, W] or None)."""
+        N = sections.shape[0]
+        oh = one_hot_t(sections, self.P)  # [P, N, k, H, W]
+        slices = oh.permute(1, 2, 0, 3, 4).reshape(N, self.k * self.P, self.S, self.S)
+        if self.mode != 'sections':
+            return slices, None
+        secs = sections.cpu().numpy()
+        base = np.stack([ref.baseline_logits([secs[n, i] for i in range(self.k)], self.cfg) for n in range(N)])
+        return slices, torch.from_numpy(base).to(self.dev)
+
+    def batch(self, rng):
+        N = self.cfg['optim']['batchSize']
+        if self.training == 'paired':
+            blocks = self.random_blocks(N, rng)
+            sections = blocks[:, self.positions]
+            slices, base = self.inputs(sections)
+            real = one_hot_t(blocks, self.P).permute(1, 0, 2, 3, 4).contiguous()
+            return {'slices': slices, 'baseline': base, 'real': real}
+        sections = self.plane_crops('xy', N, rng).unsqueeze(1)
+        slices, _ = self.inputs(sections)
+        reals = {}
+        for ax in ('x', 'y', 'z'):
+            c = self.plane_crops(PLANE_OF_AXIS[ax], N * self.S, rng)
+            reals[ax] = one_hot_t(c, self.P).permute(1, 0, 2, 3).contiguous()
+        return {'slices': slices, 'baseline': None, 'reals': reals}
+
+    def noise(self, N, gen=None):
+        a, b = self.noise_shapes(N)
+        return (torch.randn(a, device=self.dev, generator=gen), torch.randn(b, device=self.dev, generator=gen))
+
+    # ------------------------------------------------------------ steps
+    def adv_weight(self):
+        if self.it < self.adv_start:
+            return 0.0
+        r = self.adv_ramp
+        return self.cfg['loss']['advWeight'] * min(1.0, (self.it - self.adv_start + 1) / r if r > 0 else 1.0)
+
+    def critic_loss(self, net, real, fake):
+        lc = self.cfg['loss']
+        e = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=self.dev)
+        xhat = (fake + e * (real - fake)).requires_grad_(True)
+        (gx,) = torch.autograd.grad(net.critic(xhat).sum(), xhat, create_graph=True)
+        gp = ((torch.sqrt((gx.reshape(gx.shape[0], -1) ** 2).sum(1) + 1e-12) - 1) ** 2).mean()
+        d_real = net.critic(real)
+        w = d_real.mean() - net.critic(fake).mean()
+        return -w + lc['gpLambda'] * gp + lc['drift'] * (d_real ** 2).mean(), w, gp
+
+    def step(self, b):
+        N = b['slices'].shape[0]
+        advw = self.adv_weight()
+        out = {}
+        if advw > 0 or self.it >= self.adv_start - min(100, self.adv_start):
+            for _ in range(self.cfg['optim']['criticSteps']):
+                with torch.no_grad():
+                    fake = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N))[1]
+                for ax, net in self.dnet.items():
+                    if ax == 'vol':
+                        loss, w, gp = self.critic_loss(net, b['real'], fake)
+                    else:
+                        loss, w, gp = self.critic_loss(net, b['reals'][ax], volume_slices(fake, ax))
+                    if not torch.isfinite(loss):
+                        self.skipped += 1
+                        continue
+                    self.optD[ax].zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(list(self.D[ax].values()), self.cfg['optim']['gradClip'])
+                    self.optD[ax].step()
+                    out[f'd_{ax}'], out[f'w_{ax}'] = loss.item(), w.item()
+        probs = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N))[1]
+        parts = []
+        if advw > 0:
+            if 'vol' in self.dnet:
+                adv = -self.dnet['vol'].critic(probs).mean()
+            else:
+                adv = sum(-self.dnet[ax].critic(volume_slices(probs, ax)).mean() for ax in ('x', 'y', 'z'))
+            parts.append(advw * adv)
+            out['adv'] = adv.item()
+        if self.training == 'paired':
+            real, w = b['real'], self.depth_w
+            d = (probs - real).abs()
+            l1 = (d * w).mean() if w is not None else d.mean()
+            t = torch.log(probs + 1e-7) * real
+            ce = -self.P * ((t * w).mean() if w is not None else t.mean())
+            parts += [self.cfg['loss']['l1Weight'] * l1, self.ce_w * ce]
+            out['l1'], out['ce'] = l1.item(), ce.item()
+            if self.ssim_w:
+                lab = torch.arange(self.P, device=self.dev, dtype=probs.dtype).view(1, -1, 1, 1, 1) / (self.P - 1)
+                soft = (probs * lab).sum(1, keepdim=True)
+                hard = (real * lab).sum(1, keepdim=True)
+                ss = ssim_uniform(soft, hard).mean()
+                parts.append(self.ssim_w * (1 - ss))
+                out['ssim'] = ss.item()
+        else:
+            got = probs[:, :, 0]
+            l1 = (got - b['slices'].view_as(got)).abs().mean()
+            parts.append(self.cfg['loss']['l1Weight'] * l1)
+            out['l1'] = l1.item()
+        pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
+        parts.append(self.pf_w * pf)
+        loss = sum(parts)
+        out['g'], out['pf'] = loss.item(), pf.item()
+        if not math.isfinite(out['g']):
+            self.skipped += 1
+        else:
+            self.optG.zero_grad(set_to_none=True)
+            loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(list(self.G.values()), self.cfg['optim']['gradClip'])
+            if torch.isfinite(gn):
+                self.optG.step()
+                dec = self.cfg['optim']['emaDecay']
+                with torch.no_grad():
+                    for n, p in self.G.items():
+                        self.ema[n].mul_(dec).add_(p.detach(), alpha=1 - dec)
+            else:
+                self.skipped += 1
+        self.it += 1
+        out['advWeight'] = advw
+        return out
+
+    # ------------------------------------------------------------ validation (EMA weights, fixed blocks and noise)
+    def validation_set(self):
+        rng = np.random.RandomState(12345)
+        n = self.a.val_blocks
+        if self.training == 'paired':
+            blocks = self.held_out_blocks(n, rng)
+            return {'blocks': blocks, 'sections': blocks[:, self.positions]}
+        return {'xy': self.plane_crops('xy', n, rng, True), 'xz': self.plane_crops('xz', n, rng, True),
+                'yz': self.plane_crops('yz', n, rng, True)}
+
+    @torch.no_grad()
+    def generate(self, sections, seed=7):
+        gen = torch.Generator(device=self.dev)
+        gen.manual_seed(seed)
+        labs = []
+        for i in range(0, sections.shape[0], 4):
+            s = sections[i:i + 4]
+            slices, base = self.inputs(s)
+            labs.append(self.enet.generator(slices, base, *self.noise(s.shape[0], gen))[1].argmax(1))
+        return torch.cat(labs).to(torch.uint8)
+
+    @torch.no_grad()
+    def validate(self):
+        v, P = self.val, self.P
+        if self.training == 'paired':
+            gen = self.generate(v['sections'])
+            real = v['blocks']
+            m = {}
+            if self.mode == 'sections':
+                a = gen.float().unsqueeze(1) / (P - 1)
+                b = real.float().unsqueeze(1) / (P - 1)
+                m['ssim'] = ssim_uniform(a, b).mean().item()
+                m['psnr'] = psnr(a, b).mean().item()
+                if 'baseline_ssim' not in v:
+                    _, base = self.inputs(v['sections'])
+                    bl = base.argmax(1).float().unsqueeze(1) / (P - 1)
+                    v['baseline_ssim'] = ssim_uniform(bl, b).mean().item()
+                    v['baseline_psnr'] = psnr(bl, b).mean().item()
+                m['baselineSsim'], m['baselinePsnr'] = v['baseline_ssim'], v['baseline_psnr']
+                m['score'] = m['ssim']
+            else:
+                fg, fr = (gen == 0).float().mean().item(), (real == 0).float().mean().item()
+                s2 = [(s2_axis((gen == 0).float(), d) - s2_axis((real == 0).float(), d)).pow(2).mean().sqrt().item() for d in (1, 2, 3)]
+                sg, sr = face_surface(gen).item(), face_surface(real).item()
+                agree = (gen[:, 1:5] == real[:, 1:5]).float().mean().item()
+                m.update(fractionError=fg - fr, s2Rmse=s2, surfaceRel=sg / sr - 1, agreement=agree)
+                m['score'] = -(abs(fg - fr) / 0.02 + max(s2) / 0.01 + abs(sg / sr - 1) / 0.1)
+            return m
+        # 2d: slices of generated volumes vs held-out crops of each plane's micrograph
+        gen = self.generate(v['xy'].unsqueeze(1))
+        m, score = {}, 0.0
+        for ax, plane in PLANE_OF_AXIS.items():
+            sl = volume_slices(gen.unsqueeze(1), ax)[:, 0]  # [M, rows, cols]
+            real = v[plane]
+            fe = (sl == 0).float().mean().item() - (real == 0).float().mean().item()
+            s2 = [(s2_axis((sl == 0).float(), d) - s2_axis((real == 0).float(), d)).pow(2).mean().sqrt().item() for d in (1, 2)]
+            m[plane] = {'fractionError': fe, 's2Rmse': s2}
+            score -= abs(fe) / 0.02 + max(s2) / 0.01
+        m['score'] = score
+        return m
+
+    # ------------------------------------------------------------ output
+    def save(self, sub, validation):
+        d = os.path.join(self.a.out, sub)
+        os.makedirs(d, exist_ok=True)
+        cfg = copy.deepcopy(self.cfg)
+        notes = cfg.setdefault('notes', {})
+        notes['validation'] = {**validation, 'iteration': self.it}
+        notes['gpuTraining'] = {
+            'script': 'scripts/gpu/train_torch.py', 'device': torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu',
+            'torch': torch.__version__, 'iterations': self.it, 'seconds': round(time.time() - self.t0),
+            'initFrom': self.a.init, 'reinitialised': self.reinit, 'skippedSteps': self.skipped,
+            'batchSize': cfg['optim']['batchSize'], 'advStartIterations': self.adv_start, 'advRampIterations': self.adv_ramp,
+        }
+        notes.pop('checkpointId', None)
+        cfg.pop('checkpointId', None)
+        ref.write_safetensors(os.path.join(d, 'model.safetensors'), {n: t.detach().cpu().numpy() for n, t in self.ema.items()},
+                              {'format': 'microrecon-model'})
+        with open(os.path.join(d, 'config.json'), 'w') as f:
+            json.dump(cfg, f, indent=2)
+
+    def run(self):
+        a = self.a
+        os.makedirs(a.out, exist_ok=True)
+        log = open(os.path.join(a.out, 'log.jsonl'), 'a')
+        self.t0 = time.time()
+        best = -float('inf')
+        # batches are made by a feeder thread (the shape-based baseline runs on the CPU)
+        q = queue.Queue(maxsize=6)
+        stop = threading.Event()
+        rng = np.random.RandomState(a.seed + 1)
+
+        def feed():
+            while not stop.is_set():
+                try:
+                    q.put(self.batch(rng), timeout=1)
+                except queue.Full:
+                    continue
+                except Exception as err:  # surface feeder errors in the main loop
+                    q.put(err)
+                    return
+
+        th = threading.Thread(target=feed, daemon=True)
+        th.start()
+        last_val = time.time()
+        m = self.validate()
+        log.write(json.dumps({'it': 0, 'val': m}) + '\n')
+        log.flush()
+        print(f'[{a.out}] start: validation {json.dumps(m)}', flush=True)
+        tl = time.time()
+        while time.time() - self.t0 < a.seconds and (a.iterations is None or self.it < a.iterations):
+            b = q.get()
+            if isinstance(b, Exception):
+                raise b
+            out = self.step(b)
+            if self.it % 50 == 0:
+                rate = 50 / (time.time() - tl)
+                tl = time.time()
+                log.write(json.dumps({'it': self.it, 't': round(time.time() - self.t0, 1), 'itps': round(rate, 2), **out}) + '\n')
+                log.flush()
+            if time.time() - last_val > a.validate_seconds:
+                last_val = time.time()
+                m = self.validate()
+                log.write(json.dumps({'it': self.it, 'val': m}) + '\n')
+                log.flush()
+                print(f'[{a.out}] it {self.it} ({self.it / (time.time() - self.t0):.1f} it/s): {json.dumps(m)}', flush=True)
+                if m['score'] > best and self.it >= a.min_best_it:
+                    best = m['score']
+                    self.save('best', m)
+        stop.set()
+        m = self.validate()
+        log.write(json.dumps({'it': self.it, 'val': m, 'final': True}) + '\n')
+        log.close()
+        self.save('last', m)
+        if m['score'] > best or not os.path.exists(os.path.join(a.out, 'best')):
+            self.save('best', m)
+        print(f'[{a.out}] done: {self.it} it in {time.time() - self.t0:.0f} s, skipped {self.skipped}, final {json.dumps(m)}', flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--name', required=True)
+    p.add_argument('--data', default='.gpu/data')
+    p.add_argument('--init', required=True, help='model dir whose config (and matching weights) to start from')
+    p.add_argument('--out', required=True)
+    p.add_argument('--sections', type=int)
+    p.add_argument('--seconds', type=float, default=300)
+    p.add_argument('--iterations', type=int)
+    p.add_argument('--validate-seconds', type=float, default=40)
+    p.add_argument('--val-blocks', type=int, default=16)
+    p.add_argument('--min-best-it', type=int, default=0)
+    p.add_argument('--batch', type=int)
+    p.add_argument('--lr-g', type=float)
+    p.add_argument('--lr-d', type=float)
+    p.add_argument('--ema', type=float)
+    p.add_argument('--critic-steps', type=int)
+    p.add_argument('--adv-weight', type=float)
+    p.add_argument('--adv-start', type=int)
+    p.add_argument('--adv-ramp', type=int)
+    p.add_argument('--ce-weight', type=float)
+    p.add_argument('--l1-weight', type=float)
+    p.add_argument('--ssim-weight', type=float)
+    p.add_argument('--seed', type=int, default=1)
+    Trainer(p.parse_args()).run()
+
+
+if __name__ == '__main__':
+    main()
