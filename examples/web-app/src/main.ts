@@ -75,9 +75,14 @@ async function refreshBackends(): Promise<void> {
   state.backends = await backends();
   $('backends').innerHTML = state.backends
     .filter((b) => b.name !== 'cuda')
-    .map((b) => `<li>${b.available ? '✓' : '✗'} <b>${b.name}</b> ${b.available ? (b.details?.adapter ? `(${b.details.adapter})` : '') : `— ${b.reason}`}</li>`)
+    .map((b) => `<li>${b.available ? '✓' : '✗'} <b>${b.name}</b> ${b.available ? detail(b) : `— ${b.reason}`}</li>`)
     .join('');
 }
+const detail = (b: BackendStatus) => {
+  const d = b.details ?? {};
+  const text = d.adapter ? String(d.adapter) : d.variant ? `${d.variant}, ${d.threads} thread${d.threads === 1 ? '' : 's'}` : '';
+  return text ? `(${text})` : '';
+};
 const available = (name: string) => state.backends.some((b) => b.name === name && b.available);
 
 async function setInput(bytes: Uint8Array, name: string): Promise<void> {

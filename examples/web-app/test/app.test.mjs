@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { Reconstructor, readImage, sampleDataPath } from '../../../dist/index.js';
+import { Reconstructor, readImage, readVolume, sampleDataPath } from '../../../dist/index.js';
 import { startServer } from '../server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -85,6 +85,13 @@ test('reconstructs the Berea sample on webgpu, labels as the Node cpu backend', 
   assert.match(await page.textContent('#fractions'), /pore/);
   mkdirSync(out, { recursive: true });
   await page.screenshot({ path: join(out, 'app.png'), fullPage: true });
+  // the TIFF download holds the same volume, with the model's file values
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const file = join(out, download.suggestedFilename());
+  await download.saveAs(file);
+  const tif = await readVolume(file);
+  assert.deepEqual(tif.shape, [SIZE, SIZE, SIZE]);
+  assert.deepEqual(Array.from(tif.data), got);
 });
 
 test('reconstructs on wasm when the build has it', async (t) => {
