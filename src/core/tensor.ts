@@ -25,11 +25,15 @@ class Storage {
   /** host copy (the cpu backend uses it directly) and device copies, keyed by backend */
   host: Float32Array | null;
   readonly device = new Map<StorageOwner, unknown>();
-  constructor(host: Float32Array | null) {
+  /** the backend that allocated `host` (a kernel output on a host-memory backend): its free() gets it back on release */
+  hostOwner?: StorageOwner;
+  constructor(host: Float32Array | null, hostOwner?: StorageOwner) {
     this.host = host;
+    this.hostOwner = hostOwner;
   }
   release(): void {
     if (--this.refs > 0) return;
+    if (this.hostOwner && this.host) this.hostOwner.free(this.host);
     for (const [owner, h] of this.device) owner.free(h);
     this.device.clear();
     this.host = null;
@@ -109,8 +113,8 @@ export class Tensor {
   }
 
   /** @internal */
-  static fromHost(data: Float32Array, shape: Shape): Tensor {
-    return new Tensor(new Storage(data), shape);
+  static fromHost(data: Float32Array, shape: Shape, owner?: StorageOwner): Tensor {
+    return new Tensor(new Storage(data, owner), shape);
   }
 
   /** @internal a tensor whose only copy is a device handle */

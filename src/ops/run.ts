@@ -33,5 +33,5 @@ export async function runKernel({ kernel, inputs, outputs, params, backend }: Ke
     outs.forEach((h) => b.free(h));
     throw fromBackendError(err, `${b.name} ${kernel}`);
   }
-  return outs.map((h, k) => (b.sharesHostMemory ? Tensor.fromHost(h as Float32Array, outputs[k]) : Tensor.fromDevice(b, h, outputs[k])));
+  return outs.map((h, k) => (b.sharesHostMemory ? Tensor.fromHost(h as Float32Array, outputs[k], b) : Tensor.fromDevice(b, h, outputs[k])));
 }

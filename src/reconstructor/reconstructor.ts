@@ -8,7 +8,8 @@ import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError,
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
 import { readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
-import { generatorFromBytes, loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig } from '../model/index.js';
+import { tensor, type Tensor } from '../core/tensor.js';
+import { generatorFromBytes, loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig, type NoiseInputs } from '../model/index.js';
 
 export interface ReconstructorInfo {
   /** 'builtin:<name>' or the directory */
@@ -294,26 +295,41 @@ export class Reconstructor {
     for (let blk = 0; blk < blocks && emitted < N; blk++) {
       const acc = new Float32Array(P * S * M * M);
       const wsum = new Float32Array(M * M);
-      for (const [ty, y0] of starts.entries())
-        for (const [tx, x0] of starts.entries()) {
-          check();
-          const crops = inputs.map((p) => {
+      // tiles run in batches: small tiles (e.g. 32^3) are dominated by per-op overhead, so up to one 64^3 tile's
+      // worth of voxels goes through the generator per call. Each tile keeps its own noise seed, so the volume is
+      // the same as tile by tile.
+      const tiles = starts.flatMap((y0, ty) => starts.map((x0, tx) => ({ ty, tx, y0, x0 })));
+      const batch = Math.max(1, Math.floor(TILE_BATCH_VOXELS / (S * T * T)));
+      for (let b0 = 0; b0 < tiles.length; b0 += batch) {
+        check();
+        const group = tiles.slice(b0, b0 + batch);
+        const crops = group.map(({ y0, x0 }) =>
+          inputs.map((p) => {
             const c = new Uint8Array(T * T);
             for (let y = 0; y < T; y++) c.set(p.subarray((y0 + y) * M + x0, (y0 + y) * M + x0 + T), y * T);
             return c;
-          });
-          const inp = prepareInputs(info.config, [crops], { height: T, width: T });
-          let probs;
+          }),
+        );
+        const inp = prepareInputs(info.config, crops, { height: T, width: T });
+        let probs;
+        try {
+          // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
+          const noise = await batchNoise(gen, T, group.map(({ ty, tx }) => mix(seed, blk, ty * starts.length + tx)));
           try {
-            // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
-            probs = await gen.predict(inp, { noiseSeed: mix(seed, blk, ty * starts.length + tx), backend: this.#backend });
+            probs = await gen.predict(inp, { noise, backend: this.#backend });
           } finally {
-            inp.slices.dispose();
-            inp.baseline?.dispose();
+            noise.map?.dispose();
+            noise.volume?.dispose();
           }
-          const v = await probs.read();
-          probs.dispose();
-          const TT = T * T;
+        } finally {
+          inp.slices.dispose();
+          inp.baseline?.dispose();
+        }
+        const all = await probs.read();
+        probs.dispose();
+        const TT = T * T;
+        for (const [j, { ty, tx, y0, x0 }] of group.entries()) {
+          const v = all.subarray(j * P * S * TT, (j + 1) * P * S * TT);
           for (let y = 0; y < T; y++)
             for (let x = 0; x < T; x++) {
               const w = (ty === 0 && y < T / 2 ? 1 : ty === starts.length - 1 && y >= T / 2 ? 1 : ramp[y]) * (tx === 0 && x < T / 2 ? 1 : tx === starts.length - 1 && x >= T / 2 ? 1 : ramp[x]);
@@ -323,8 +339,9 @@ export class Reconstructor {
             }
           tilesDone++;
           o.onProgress?.(tilesDone / tilesTotal, `block ${blk + 1}/${blocks}, tile ${ty * starts.length + tx + 1}/${starts.length ** 2}`);
-          await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // setImmediate is Node-only
         }
+        await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // setImmediate is Node-only
+      }
       const argmaxAt = (gz: number): Uint8Array => {
         const out = new Uint8Array(M * M);
         for (let i = 0; i < M * M; i++) {
@@ -393,6 +410,26 @@ export async function readInput(path: string): Promise<Volume> {
     if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readVolume(path, { threshold: 'otsu' });
     throw err;
   }
+}
+
+/** Voxels of generator output per call when batching tiles (one 64^3 tile: memory as for the 64^3 models). */
+const TILE_BATCH_VOXELS = 64 ** 3;
+
+/** The per-tile seeded noise (as predict's noiseSeed makes it for one tile) stacked along the batch. */
+async function batchNoise(gen: Generator, T: number, seeds: number[]): Promise<NoiseInputs> {
+  const parts = seeds.map((s) => gen.makeNoise(1, T, T, s));
+  const stack = async (key: 'map' | 'volume'): Promise<Tensor | undefined> => {
+    const first = parts[0][key];
+    if (!first) return undefined;
+    const n = first.size;
+    const data = new Float32Array(n * parts.length);
+    for (const [j, p] of parts.entries()) {
+      data.set(await p[key]!.read(), j * n);
+      p[key]!.dispose();
+    }
+    return tensor(data, [parts.length, ...first.shape.slice(1)]);
+  };
+  return { map: await stack('map'), volume: await stack('volume') };
 }
 
 /** Tile starts covering [0, M) with tiles of T overlapping by at least `overlap`. */

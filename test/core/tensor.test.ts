@@ -56,3 +56,28 @@ describe('tensor()', () => {
     expect(t).toBeInstanceOf(Tensor);
   });
 });
+
+describe('cpu output arrays are reused after release (native backend pool)', () => {
+  it('a view keeps its storage alive, reused arrays never mix results, caller data is never reused', async () => {
+    const { ops } = await import('../../src/index.js');
+    const n = 3 * 4096; // above the pool's minimum size
+    const a = tensor(Float32Array.from({ length: n }, (_, i) => i % 7), [n]);
+    const b = tensor(Float32Array.from({ length: n }, (_, i) => (i % 5) - 2), [n]);
+    const want = Array.from({ length: n }, (_, i) => (i % 7) + (i % 5) - 2);
+    const x = await ops.add(a, b, { backend: 'cpu' });
+    const view = x.reshape([3, 4096]);
+    x.dispose(); // the view still holds the storage: not released, not reused
+    const y = await ops.add(a, b, { backend: 'cpu' });
+    expect(Array.from(await view.read())).toEqual(want);
+    view.dispose(); // now released into the pool
+    const z = await ops.mul(a, b, { backend: 'cpu' }); // may get view's array back, overwritten fully
+    expect(Array.from(await z.read())).toEqual(Array.from({ length: n }, (_, i) => (i % 7) * ((i % 5) - 2)));
+    expect(Array.from(await y.read())).toEqual(want);
+    const src = new Float32Array(n).fill(1);
+    const u = tensor(src, [n]);
+    u.dispose();
+    const w = await ops.add(a, b, { backend: 'cpu' });
+    expect(Array.from(src)).toEqual(new Array(n).fill(1)); // caller data is never handed out again
+    for (const t of [a, b, y, z, w]) t.dispose();
+  });
+});
