@@ -11,7 +11,8 @@ const SYNC_LIMIT = 4096;
  */
 const POOL_MIN = 4096;
 const POOL_MAX = (() => {
-  const mb = Number(process.env.MICRORECON_POOL_MB ?? 256);
+  // guarded: this module is also part of browser bundles, where there is no `process`
+  const mb = Number((typeof process !== 'undefined' ? process.env?.MICRORECON_POOL_MB : undefined) ?? 256);
   return Number.isFinite(mb) && mb >= 0 ? Math.floor((mb * 2 ** 20) / 4) : 2 ** 26;
 })();
 
