@@ -11,9 +11,8 @@ const SYNC_LIMIT = 4096;
  */
 const POOL_MIN = 4096;
 const POOL_MAX = (() => {
-  // this module is imported in browsers too (the backend then fails its feature check): no bare `process`
-  const env = typeof process !== 'undefined' ? process.env?.MICRORECON_POOL_MB : undefined;
-  const mb = Number(env ?? 256);
+  // guarded: this module is also part of browser bundles, where there is no `process`
+  const mb = Number((typeof process !== 'undefined' ? process.env?.MICRORECON_POOL_MB : undefined) ?? 256);
   return Number.isFinite(mb) && mb >= 0 ? Math.floor((mb * 2 ** 20) / 4) : 2 ** 26;
 })();
 

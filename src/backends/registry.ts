@@ -17,7 +17,6 @@ const entries = new Map<BackendName, Entry>();
 /** Reasons for backends that are known but not part of this build. */
 const notBuilt: Partial<Record<BackendName, string>> = {
   cuda: 'the CUDA backend is not part of this build yet',
-  webgpu: 'the WebGPU backend is not part of this build yet',
 };
 
 export function registerBackend(name: BackendName, factory: () => Backend | Promise<Backend>): void {

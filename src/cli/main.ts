@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--sections <k>', 'paired: 1 (single slice -> volume, default) or k = 3, 5, 7, 9 serial sections')
     .option('--config <file.json>', 'JSON {config: model config overrides, trainer: trainer settings}')
     .option('--seed <n>', 'seed of weights and data order (default 0)')
-    .option('--backend <name>', "compute backend ('auto', 'cpu', ...)")
+    .option('--backend <name>', "compute backend ('auto', 'cpu', 'wasm', 'webgpu')")
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCommandOptions) => trainCommand(o));
 
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--size <n>', 'output edge length (default: the model size)')
     .option('--seed <n>', 'noise seed (same seed -> identical output)', '0')
     .requiredOption('--out <file>', 'output volume (.tif streams slice by slice; also .npy, .mhd)')
-    .option('--backend <name>', "compute backend ('auto', 'cpu', ...)", 'auto')
+    .option('--backend <name>', "compute backend ('auto', 'cpu', 'wasm', 'webgpu')", 'auto')
     .option('--quiet', 'no progress bar')
     .action(async (o: GenerateCommandOptions) => generateCommand(o));
 
