@@ -273,7 +273,7 @@ export class Reconstructor {
     let inputs: Uint8Array[] = sections.map(plane);
     const starts = tileStarts(M, T, overlap);
     // blending weight by distance to the tile edge: a linear ramp `feather` voxels wide centred in the overlap
-    const feather = int(o.feather ?? overlap, 'feather', 1, Math.max(1, overlap));
+    const feather = int(o.feather ?? Math.max(1, overlap), 'feather', 1, Math.max(1, overlap));
     const ramp = Float32Array.from({ length: T }, (_, i) => {
       const d = Math.min(i, T - 1 - i) + 0.5;
       return Math.min(1, Math.max(1e-3, (d - overlap / 2) / feather + 0.5));

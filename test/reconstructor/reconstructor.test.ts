@@ -177,6 +177,10 @@ describe('Reconstructor', () => {
     const other = await rec.reconstruct(img, { size: 32, seed: 4 });
     const first = await rec.reconstruct(img, { size: 32, seed: 3 });
     expect(Buffer.from(other.data).equals(Buffer.from(first.data))).toBe(false);
+    // no overlap (tiles side by side, no blending) is a valid choice, not an error about the feather width
+    const abut = await rec.reconstruct(img, { size: N, seed: 3, overlap: 0 });
+    expect(abut.shape).toEqual([N, N, N]);
+    expect(Buffer.from(abut.data.subarray(0, N * N)).equals(Buffer.from(big.data.subarray(0, N * N)))).toBe(true);
     rec.dispose();
   });
 
