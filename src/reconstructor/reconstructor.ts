@@ -53,6 +53,20 @@ export interface ReconstructOptions {
   overlap?: number;
   /** width of the blending ramp inside the overlap, 1..overlap (default: the overlap) */
   feather?: number;
+  /**
+   * x/y tile edge in voxels, a multiple of 2^(levels-1) (default: the model size). The generator is convolutional
+   * across x/y, so a tile may be larger than the training size: fewer tiles, fewer seams where independently
+   * generated structure meets, more memory per pass.
+   */
+  tile?: number;
+  /**
+   * single mode: slices shared by consecutive depth blocks, 0..size-2 (default: an eighth of the model size).
+   * Each new block starts `depthOverlap` slices before the previous block's end and the shared slices blend the
+   * two blocks' probabilities (the new block's weight ramping up). The first slices after a block's input slice
+   * are its least certain (0 gives the plain continuation from the last slice, with a visible dip in porosity
+   * right after each junction).
+   */
+  depthOverlap?: number;
 }
 
 export type ReconstructInput = Volume | Volume[] | string | string[];
@@ -251,7 +265,11 @@ export class Reconstructor {
     const { size: S, phases: P, k, mode } = info;
     if (mode === 'sections' && N < 2 * k - 1) throw new InvalidArgumentError(`size ${N} is too small for ${k} distinct sections with gaps between them (at least ${2 * k - 1})`);
     const f = 2 ** (info.config.generator.encoderChannels.length - 1);
-    const T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
+    let T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
+    if (o.tile !== undefined) {
+      T = int(o.tile, 'tile', f, MAX_IN_MEMORY_SIZE);
+      if (T % f) throw new InvalidArgumentError(`tile ${T} must be a multiple of ${f} (the generator halves x/y ${Math.log2(f)} times)`);
+    }
     const overlap = int(o.overlap ?? Math.floor(T / 4), 'overlap', 0, T - 1);
     const M = Math.max(N, T);
     if (P * S * M * M * 4 > MAX_WORK_BYTES) throw new OutOfMemoryError(`reconstruct: size ${N} needs ${((P * S * M * M * 4) / 2 ** 30).toFixed(1)} GiB of working memory per depth block (limit ${MAX_WORK_BYTES / 2 ** 30} GiB)`);
@@ -278,7 +296,11 @@ export class Reconstructor {
       const d = Math.min(i, T - 1 - i) + 0.5;
       return Math.min(1, Math.max(1e-3, (d - overlap / 2) / feather + 0.5));
     });
-    const blocks = mode === 'single' ? Math.max(1, Math.ceil((N - 1) / (S - 1))) : 1;
+    // single mode: block b covers output z in [b*step, b*step + S); consecutive blocks share dOv + 1 slices
+    const dOv = mode === 'single' ? int(o.depthOverlap ?? Math.floor(S / 8), 'depthOverlap', 0, S - 2) : 0;
+    const step = S - 1 - dOv;
+    const blocks = mode === 'single' ? (N <= S ? 1 : 1 + Math.ceil((N - S) / step)) : 1;
+    let tail: Float32Array | null = null; // previous block's accumulators at its local z = step + 1 .. S - 1
     const tilesTotal = blocks * starts.length * starts.length;
     let tilesDone = 0;
     // sections mode: output z -> generator z (piecewise linear between the section planes)
@@ -363,14 +385,30 @@ export class Reconstructor {
         return out;
       };
       if (mode === 'single') {
-        let last: Uint8Array = inputs[0];
-        for (let z = blk === 0 ? 0 : 1; z < S && emitted < N; z++) {
+        const MM = M * M;
+        const isLast = blk === blocks - 1;
+        // shared slices: blend with the previous block's tail (same tiling, so the same blending weights per pixel)
+        if (tail)
+          for (let z = 1; z <= dOv; z++) {
+            const t = z / (dOv + 1);
+            for (let p = 0; p < P; p++) {
+              const a = acc.subarray((p * S + z) * MM, (p * S + z + 1) * MM), b = tail.subarray((p * dOv + z - 1) * MM, (p * dOv + z) * MM);
+              for (let i = 0; i < MM; i++) a[i] = t * a[i] + (1 - t) * b[i];
+            }
+          }
+        const end = isLast ? S - 1 : step;
+        let next: Uint8Array = inputs[0];
+        for (let z = blk === 0 ? 0 : 1; z <= end && emitted < N; z++) {
           const s = z === 0 ? inputs[0] : argmaxAt(z);
-          last = s;
+          if (z === step) next = s;
           emitted++;
           yield crop(s);
         }
-        inputs = [last];
+        if (!isLast) {
+          tail = new Float32Array(P * dOv * MM);
+          for (let p = 0; p < P; p++) for (let z = 1; z <= dOv; z++) tail.set(acc.subarray((p * S + step + z) * MM, (p * S + step + z + 1) * MM), (p * dOv + z - 1) * MM);
+          inputs = [next];
+        }
       } else {
         for (let z = 0; z < N; z++) {
           const i = outPos.indexOf(z);
