@@ -109,6 +109,9 @@ class Trainer:
         self.cfg = cfg = copy.deepcopy(cfg)
         if a.sections:
             cfg['sections'] = a.sections
+        if a.size:
+            # a new block size: the channels-to-depth lifts (size-dependent shapes) start fresh, the rest carries over
+            cfg['size'] = a.size
         for k, v in (('lrG', a.lr_g), ('lrD', a.lr_d), ('batchSize', a.batch), ('emaDecay', a.ema), ('criticSteps', a.critic_steps)):
             if v is not None:
                 cfg['optim'][k] = v
@@ -476,6 +479,7 @@ def main():
     p.add_argument('--init', required=True, help='model dir whose config (and matching weights) to start from')
     p.add_argument('--out', required=True)
     p.add_argument('--sections', type=int)
+    p.add_argument('--size', type=int, help='block size (default: the init model\'s); e.g. 64 for 64^3 single-mode models')
     p.add_argument('--seconds', type=float, default=300)
     p.add_argument('--iterations', type=int)
     p.add_argument('--validate-seconds', type=float, default=40)
