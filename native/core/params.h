@@ -50,7 +50,9 @@ struct UnaryParams {
   float alpha, beta;  // leaky slope in alpha; affine scale/shift
 };
 
-enum BinaryKind : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kBinaryKindCount = 6 };
+// kStep: 1 where a > b, 1/2 where a == b, 0 where a < b (NaN propagates): the gradient mask of maximum/minimum,
+// ties split evenly as PyTorch does
+enum BinaryKind : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kStep = 6, kBinaryKindCount = 7 };
 // y[i] = a[sum idx_k * aStrides_k] (op) b[sum idx_k * bStrides_k]; stride 0 broadcasts.
 struct BinaryParams {
   int32_t kind, rank;

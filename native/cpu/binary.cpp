@@ -25,6 +25,7 @@ struct Mul { static float f(float a, float b) { return a * b; } };
 struct Div { static float f(float a, float b) { return a / b; } };
 struct Max { static float f(float a, float b) { return (a > b || a != a) ? a : b; } };
 struct Min { static float f(float a, float b) { return (a < b || a != a) ? a : b; } };
+struct Step { static float f(float a, float b) { return (a != a || b != b) ? a + b : a > b ? 1.f : a == b ? 0.5f : 0.f; } };
 
 struct Geometry {
   int rank = 0;
@@ -150,6 +151,7 @@ Status binary_forward(const KernelArgs& args) {
     case kDiv: run<Div>(g, a, b, y, n); break;
     case kMax: run<Max>(g, a, b, y, n); break;
     case kMin: run<Min>(g, a, b, y, n); break;
+    case kStep: run<Step>(g, a, b, y, n); break;
   }
   return Status::Ok();
 }

@@ -48,7 +48,8 @@ export const UnaryKind = {
 export type UnaryKindName = keyof typeof UnaryKind;
 export const UnaryParams: StructDef = { name: 'UnaryParams', fields: [i('n'), i('kind'), f('alpha'), f('beta')] };
 
-export const BinaryKind = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+/** step: 1 where a > b, ½ where equal, 0 where a < b (NaN propagates): the gradient mask of maximum / minimum. */
+export const BinaryKind = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, step: 6 } as const;
 export type BinaryKindName = keyof typeof BinaryKind;
 export const BinaryParams: StructDef = {
   name: 'BinaryParams',

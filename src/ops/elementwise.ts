@@ -135,8 +135,11 @@ export interface BinaryGrads {
   db: Tensor;
 }
 
-/** Gradients of add/sub/mul/div w.r.t. both (possibly broadcast) operands. */
-export async function binaryBackward(op: 'add' | 'sub' | 'mul' | 'div', dy: Tensor, a: Tensor, b: Tensor, o?: BackendOption): Promise<BinaryGrads> {
+/**
+ * Gradients of add/sub/mul/div/maximum/minimum w.r.t. both (possibly broadcast) operands. maximum/minimum send
+ * the gradient to the larger/smaller operand and split it evenly at ties (as PyTorch does).
+ */
+export async function binaryBackward(op: 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum', dy: Tensor, a: Tensor, b: Tensor, o?: BackendOption): Promise<BinaryGrads> {
   const name = `${op}Backward`;
   checkTensor(dy, `${name}: dy`);
   checkTensor(a, `${name}: a`);
@@ -153,7 +156,11 @@ export async function binaryBackward(op: 'add' | 'sub' | 'mul' | 'div', dy: Tens
     if (op === 'add') [ga, gb] = [dy, dy];
     else if (op === 'sub') [ga, gb] = [dy, await keep(neg(dy, { backend }))];
     else if (op === 'mul') [ga, gb] = [await keep(mul(dy, b, { backend })), await keep(mul(dy, a, { backend }))];
-    else {
+    else if (op === 'maximum' || op === 'minimum') {
+      const mask = await keep(op === 'maximum' ? binary(name, 'step', a, b, o) : binary(name, 'step', b, a, o));
+      ga = await keep(mul(dy, mask, { backend }));
+      gb = await keep(sub(dy, ga, { backend }));
+    } else {
       // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(a/b)/b
       ga = await keep(div(dy, b, { backend }));
       gb = await keep(neg(await keep(div(await keep(mul(ga, a, { backend })), b, { backend })), { backend }));

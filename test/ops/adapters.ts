@@ -89,7 +89,7 @@ for (const name of ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'exp', 'log', 'abs',
     backwardNames: [bwd],
   };
 }
-for (const name of ['add', 'sub', 'mul', 'div'] as const) {
+for (const name of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
   adapters[name] = {
     forward: async ({ a, b }, _o, backend) => ({ y: await ops[name](a, b, { backend }) }),
     backward: async (dy, { a, b }, _o, _f, backend) => {
@@ -97,13 +97,6 @@ for (const name of ['add', 'sub', 'mul', 'div'] as const) {
       return { a: g.da, b: g.db };
     },
     backwardNames: ['binaryBackward'],
-  };
-}
-for (const name of ['maximum', 'minimum'] as const) {
-  adapters[name] = {
-    forward: async ({ a, b }, _o, backend) => ({ y: await ops[name](a, b, { backend }) }),
-    backwardNames: [],
-    noBackward: `the SDK exposes no gradient of ${name} (binaryBackward covers add/sub/mul/div only)`,
   };
 }
 for (const kind of ['sum', 'mean', 'max'] as const) {

@@ -4,7 +4,11 @@ import { entry, groupsFor, paramStruct, storageDecls, uniformBytes } from '../pr
 import type { GpuKernel } from './types.js';
 
 // max/min pass NaN of `a` through, as the CPU kernel does
-const OPS = ['u + v', 'u - v', 'u * v', 'u / v', 'select(v, u, u > v || u != u)', 'select(v, u, u < v || u != u)'];
+// step (the gradient mask of maximum): 1 where u > v, 0.5 where equal, 0 below; NaN propagates
+const OPS = [
+  'u + v', 'u - v', 'u * v', 'u / v', 'select(v, u, u > v || u != u)', 'select(v, u, u < v || u != u)',
+  'select(select(select(0.0, 0.5, u == v), 1.0, u > v), u + v, u != u || v != v)',
+];
 
 export const binary_forward: GpuKernel = (g, ins, outs, params) => {
   const { kind, rank, shape } = unpack(BinaryParams, params) as { kind: number; rank: number; shape: number[] };
