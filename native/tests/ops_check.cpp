@@ -284,7 +284,8 @@ void check_unary() {
 }
 
 // =================================================================================================== binary
-const char* kBinaryNames[] = {"add", "sub", "mul", "div", "max", "min"};
+const char* kBinaryNames[] = {"add", "sub", "mul", "div", "max", "min", "step"};
+static_assert(sizeof(kBinaryNames) / sizeof(kBinaryNames[0]) == mr::kBinaryKindCount, "a name per binary kind");
 float binary_ref(int kind, float a, float b) {  // float, as the kernel: exact agreement expected
   switch (kind) {
     case mr::kAdd: return a + b;
@@ -292,7 +293,8 @@ float binary_ref(int kind, float a, float b) {  // float, as the kernel: exact a
     case mr::kMul: return a * b;
     case mr::kDiv: return a / b;
     case mr::kMax: return (std::isnan(a) || std::isnan(b)) ? NAN : std::max(a, b);
-    default: return (std::isnan(a) || std::isnan(b)) ? NAN : std::min(a, b);
+    case mr::kMin: return (std::isnan(a) || std::isnan(b)) ? NAN : std::min(a, b);
+    default: return (std::isnan(a) || std::isnan(b)) ? NAN : a > b ? 1.f : a < b ? 0.f : 0.5f;  // kStep
   }
 }
 
@@ -377,8 +379,8 @@ void check_binary() {
   expect_invalid("binary", "binary_forward", p, {&a12, &b5}, {12}, "b larger than its strides reach");
   expect_invalid("binary", "binary_forward", p, {&a12, &b4}, {11}, "y of the wrong size");
   mr::BinaryParams q = p;
-  q.kind = 6;
-  expect_invalid("binary", "binary_forward", q, {&a12, &b4}, {12}, "kind 6");
+  q.kind = mr::kBinaryKindCount;
+  expect_invalid("binary", "binary_forward", q, {&a12, &b4}, {12}, "kind " + std::to_string(mr::kBinaryKindCount));
   q = p, q.rank = 7;
   expect_invalid("binary", "binary_forward", q, {&a12, &b4}, {12}, "rank 7");
   q = p, q.aStrides[0] = -4;
