@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { convModel } from './onnx_conv_model.mjs';
+import { median, randomArray, timeIt } from './lib/timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -70,35 +71,6 @@ function convParams(w, g) {
   const dv = new DataView(buf.buffer);
   fields.forEach((v, i) => dv.setInt32(i * 4, v, true));
   return buf;
-}
-
-function randomArray(n, seed) {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; ++i) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    a[i] = (s >>> 0) / 4294967296 - 0.5;
-  }
-  return a;
-}
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-async function timeIt(fn) {
-  for (let i = 0; i < warmup; ++i) await fn();
-  const ms = [];
-  for (let i = 0; i < reps; ++i) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ms;
 }
 
 // ---- microrecon -------------------------------------------------------------------------------------------
@@ -199,11 +171,11 @@ for (let round = 0; round < rounds; ++round) {
   for (const w of WORKLOADS) {
     const g = geometry(w);
     const s = (samples[w.id] ??= { microrecon: [], torch: [], onnxruntime: [], notes: {} });
-    s.microrecon.push(...(await timeIt(microreconCase(w, g))));
+    s.microrecon.push(...(await timeIt(microreconCase(w, g), reps, warmup)));
     if (ort) {
       const c = await ortCase(w, g);
       if (c.skip) s.notes.onnxruntime = c.skip;
-      else s.onnxruntime.push(...(await timeIt(c.run)));
+      else s.onnxruntime.push(...(await timeIt(c.run, reps, warmup)));
     }
     if (torch.time) {
       try {

@@ -33,6 +33,7 @@ import {
   Adam, Ema, Random, createCritic, criticStepPaired, generatorStepPaired, loadModel, oneHot, prepareInputs, sectionPositions,
   writeSafetensors,
 } from '../src/model/index.js';
+import { median } from './lib/timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -49,11 +50,6 @@ const reconModels = opt('recon', 'berea,nmc').split(',').filter(Boolean);
 const reconSize = Number(opt('recon-size', 256));
 const useTorch = !argv.includes('--no-torch');
 const log = (...a) => console.error(...a);
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : null;
-};
 const now = () => performance.now();
 
 const info = (await loadNativeBinding()).info();

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { convModel } from './onnx_conv_model.mjs';
+import { median, randomArray, timeIt } from './lib/timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -59,32 +60,6 @@ function convParams(w) {
   const f = [1, w.C, w.C, 1, ...pad3(w.in, 1), ...pad3(w.in, 1), ...pad3([3, 3, 3].slice(0, w.in.length), 1), 1, 1, 1,
     ...pad3(w.in.map(() => 1), 0), 1, 1, 1, 0];
   return new Uint8Array(new Int32Array(f).buffer);
-}
-function randomArray(n, seed) {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; ++i) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    a[i] = (s >>> 0) / 4294967296 - 0.5;
-  }
-  return a;
-}
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-async function timeIt(fn, n = reps, w = warmup) {
-  for (let i = 0; i < w; ++i) await fn();
-  const ms = [];
-  for (let i = 0; i < n; ++i) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ms;
 }
 
 // ---- microrecon wasm, through the C ABI of wasm/api.cpp ------------------------------------------------------
