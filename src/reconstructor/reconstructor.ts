@@ -6,7 +6,7 @@
  */
 import { AbortError, BackendUnavailableError, FormatError, InvalidArgumentError, MicroreconError, OutOfMemoryError } from '../core/errors.js';
 import { checkBackendChoice, backends as listBackends, type BackendChoice } from '../backends/registry.js';
-import { readVolume } from '../io/index.js';
+import { readSegmented } from '../io/index.js';
 import type { Volume } from '../io/types.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { generatorFromBytes, loadModel, prepareInputs, sectionPositions, type Generator, type ModelConfig, type NoiseInputs } from '../model/index.js';
@@ -437,18 +437,8 @@ function infoOf(name: string, dir: string, c: ModelConfig, sectionCounts: number
   };
 }
 
-/**
- * Reads an input slice or stack: a label image as it is; a greyscale one (too many distinct values for labels,
- * e.g. a micrograph) segmented into 2 phases by Otsu's threshold, as the Trainer does for 2D training images.
- */
-export async function readInput(path: string): Promise<Volume> {
-  try {
-    return await readVolume(path);
-  } catch (err) {
-    if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readVolume(path, { threshold: 'otsu' });
-    throw err;
-  }
-}
+/** Reads an input slice or stack, segmenting greyscale ones by Otsu's threshold as the Trainer does (io's readSegmented). */
+export const readInput = (path: string): Promise<Volume> => readSegmented(path);
 
 /** Voxels of generator output per call when batching tiles (one 64^3 tile: memory as for the 64^3 models). */
 const TILE_BATCH_VOXELS = 64 ** 3;

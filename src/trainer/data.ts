@@ -2,8 +2,8 @@
  * Training data: a segmented volume (paired mode) or one image per plane (2D mode), split into a training region
  * and a held-out region that training never samples, with random crops and fixed validation blocks.
  */
-import { InvalidArgumentError, MicroreconError } from '../core/errors.js';
-import { readImage, readVolume } from '../io/index.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { readSegmented, readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
 import type { Random } from '../model/random.js';
 import { cropLabels, phaseFractions, type Shape3 } from './stats.js';
@@ -50,16 +50,6 @@ function maxPhase(v: Volume): number {
   return m + 1;
 }
 
-async function readSegmentedImage(p: string): Promise<Volume> {
-  try {
-    return await readImage(p);
-  } catch (err) {
-    // greyscale micrographs (too many distinct values for a label image): segment by Otsu's threshold
-    if (err instanceof MicroreconError && /label|distinct|threshold|grey/i.test(err.message)) return readImage(p, { threshold: 'otsu' });
-    throw err;
-  }
-}
-
 /** Plane of a file from its name (XY / XZ / YZ anywhere in it, case-insensitive), else null. */
 export function planeFromName(file: string): PlaneName | null {
   const base = file.split(/[\\/]/).pop()!.toUpperCase();
@@ -96,7 +86,7 @@ export async function loadTrainingData(
   for (const item of list) {
     if (typeof item === 'string') {
       names.push(item);
-      vols.push(mode === 'paired' ? await readVolume(item) : await readSegmentedImage(item));
+      vols.push(mode === 'paired' ? await readVolume(item) : await readSegmented(item, { image: true }));
     } else {
       names.push('<volume>');
       vols.push(item);
