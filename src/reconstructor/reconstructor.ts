@@ -405,7 +405,7 @@ export class Reconstructor {
           yield crop(s);
         }
         if (!isLast) {
-          tail = new Float32Array(P * dOv * MM);
+          tail ??= new Float32Array(P * dOv * MM); // the same size for every block
           for (let p = 0; p < P; p++) for (let z = 1; z <= dOv; z++) tail.set(acc.subarray((p * S + step + z) * MM, (p * S + step + z + 1) * MM), (p * dOv + z - 1) * MM);
           inputs = [next];
         }
