@@ -2,8 +2,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as run } from '../run-cli.js';
 import { readVolume } from '../../src/index.js';
 
 const DATA = join(import.meta.dirname, '../../../shared/data');
@@ -17,17 +17,6 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [], out: string[] = [];
-  const e = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const l = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  try {
-    return { code: await main(['node', 'microrecon', ...args]), err: err.join('\n'), out: out.join('\n') };
-  } finally {
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
 
 describe('CLI', () => {
   it('generate: builtin models at a size below the training size, TIFF out', async () => {

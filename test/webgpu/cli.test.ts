@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as run } from '../run-cli.js';
 import { readVolume, sampleDataPath } from '../../src/index.js';
 import { WEBGPU, WEBGPU_REASON } from './helpers.js';
 
@@ -12,17 +12,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [], out: string[] = [];
-  const e = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const l = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  try {
-    return { code: await main(['node', 'microrecon', ...args]), err: err.join('\n'), out: out.join('\n') };
-  } finally {
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
 
 describe.skipIf(!WEBGPU)('CLI on webgpu', () => {
   it('backends lists webgpu as available', async () => {
