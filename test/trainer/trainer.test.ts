@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, Trainer, readVolume, type Volume } from '../../src/index.js';
+import { InvalidArgumentError, Trainer, type Volume } from '../../src/index.js';
 import { loadCheckpoint, loadModel, readSafetensors } from '../../src/model/index.js';
-import { cropLabels } from '../../src/trainer/index.js';
+import { berea, small, tiny } from './fixtures.js';
 
 const dirs: string[] = [];
 const tmp = async () => {
@@ -17,14 +17,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const tiny = {
-  generator: { encoderChannels: [4, 8], decoderChannels: [3, 6], headChannels: 2, noiseChannels: 1, noise3dChannels: 1, cbamKernel: 3 },
-  critic: { channels: [4, 8] },
-  optim: { batchSize: 1, emaDecay: 0.9 },
-};
 const settings = { advStartIterations: 1, advRampIterations: 2, validateEvery: 2, checkpointEvery: 2, validationBlocks: 2, logEvery: 1 };
-const berea = await readVolume(join(import.meta.dirname, '../../../shared/data/berea/berea_crop48.tif'));
-const small: Volume = { shape: [40, 24, 24], data: cropLabels(berea.data, berea.shape, [0, 0, 0], [40, 24, 24]), labels: berea.labels };
 
 async function tensorsOf(file: string): Promise<Map<string, Float32Array>> {
   const st = await readSafetensors(file);

@@ -9,24 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readVolume, Trainer, type TrainProgress, type Volume } from '../../src/index.js';
+import { Trainer, type TrainProgress } from '../../src/index.js';
 import { readSafetensors } from '../../src/model/index.js';
-import { cropLabels } from '../../src/trainer/index.js';
 import { normalisedError } from '../ops/helpers.js';
+import { small, tiny } from '../trainer/fixtures.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const tiny = {
-  generator: { encoderChannels: [4, 8], decoderChannels: [3, 6], headChannels: 2, noiseChannels: 1, noise3dChannels: 1, cbamKernel: 3 },
-  critic: { channels: [4, 8] },
-  optim: { batchSize: 1, emaDecay: 0.9 },
-};
 const settings = { advStartIterations: 0, advRampIterations: 1, validateEvery: 2, checkpointEvery: 2, validationBlocks: 1, logEvery: 1 };
-const berea = await readVolume(join(import.meta.dirname, '../../data/berea_crop48.tif'));
-const small: Volume = { shape: [40, 24, 24], data: cropLabels(berea.data, berea.shape, [0, 0, 0], [40, 24, 24]), labels: berea.labels };
 
 async function train(backend: 'cpu' | 'wasm') {
   const out = await mkdtemp(join(tmpdir(), `microrecon-wasm-train-${backend}-`));
