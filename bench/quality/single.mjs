@@ -16,7 +16,8 @@ export async function readHeldOutVolume(sdk, file, modelLabels) {
 }
 
 /**
- * opts: { blocks, pool, size, seed, genSeed, draws, near: [1..4], dataRoot, log }. `model` is the name passed to
+ * opts: { blocks, pool, size, seed, genSeed, draws, near: [1..4], dataRoot, log, reconstruct }: `reconstruct` holds
+ * extra Reconstructor options (tile, overlap, depthOverlap, ...). `model` is the name passed to
  * Reconstructor.load; dataRoot resolves the config's data paths (relative to the repository root).
  */
 export async function runSingle(sdk, model, opts) {
@@ -37,7 +38,7 @@ export async function runSingle(sdk, model, opts) {
     const t0 = performance.now();
     const generated = [];
     for (const b of real) {
-      const g = await rec.reconstruct({ shape: [1, n, n], data: sliceZ(b, n, 0).slice() }, { size: n, seed: genSeed });
+      const g = await rec.reconstruct({ shape: [1, n, n], data: sliceZ(b, n, 0).slice() }, { ...opts.reconstruct, size: n, seed: genSeed });
       generated.push(g.data);
     }
     const genSeconds = (performance.now() - t0) / 1000;

@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from transport_loss import conductivity, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
 AX = {'z': 0, 'y': 1, 'x': 2}
@@ -42,6 +43,9 @@ PLANE_OF_AXIS = {'z': 'xy', 'y': 'xz', 'x': 'yz'}
 
 
 def load_npy_gz(path):
+    """<name>.npy.gz, or <name>.npy as scripts/gpu/export-data.ts writes it (gzip it for the trip to a device)."""
+    if not os.path.exists(path) and os.path.exists(path[:-3]):
+        return np.load(path[:-3])
     return np.lib.format.read_array(io.BytesIO(gzip.decompress(open(path, 'rb').read())))
 
 
@@ -130,6 +134,12 @@ class Trainer:
         self.ssim_w = a.ssim_weight or 0.0
         if self.ssim_w:
             tr['ssimWeight'] = self.ssim_w
+        # single mode: match the batch's diffusive flux (D_eff / D of the pore phase) along one axis per step to the
+        # real blocks'; L1 / cross-entropy alone thin the throats far from the input slice and the pores stop
+        # percolating (see transport_loss.py)
+        self.conn_w = a.conn_weight or 0.0
+        if self.conn_w:
+            tr['connectivityWeight'] = self.conn_w
         self.adv_start = a.adv_start if a.adv_start is not None else tr['advStartIterations']
         self.adv_ramp = a.adv_ramp if a.adv_ramp is not None else tr['advRampIterations']
         self.rng = np.random.RandomState(a.seed)
@@ -311,6 +321,13 @@ class Trainer:
             l1 = (got - b['slices'].view_as(got)).abs().mean()
             parts.append(self.cfg['loss']['l1Weight'] * l1)
             out['l1'] = l1.item()
+        if self.conn_w and self.training == 'paired':
+            ax = 1 + self.it % 3
+            dg = relative_diffusivity(conductivity(probs[:, 0]), ax, iters=300).mean()
+            dr = relative_diffusivity(conductivity(b['real'][:, 0]), ax, iters=300).mean()
+            conn = (torch.log(dg + 0.01) - torch.log(dr + 0.01)) ** 2
+            parts.append(self.conn_w * conn)
+            out['conn'], out['dGen'], out['dReal'] = conn.item(), dg.item(), dr.item()
         pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
         loss = sum(parts)
@@ -380,6 +397,13 @@ class Trainer:
                 agree = (gen[:, 1:5] == real[:, 1:5]).float().mean().item()
                 m.update(fractionError=fg - fr, s2Rmse=s2, surfaceRel=sg / sr - 1, agreement=agree)
                 m['score'] = -(abs(fg - fr) / 0.02 + max(s2) / 0.01 + abs(sg / sr - 1) / 0.1)
+                if self.conn_w:
+                    # pore-phase D_eff / D of the labels (eps 1e-3: solid nearly blocks), log ratio of set means per axis
+                    c = lambda lab: 1e-3 + (1 - 1e-3) * (lab == 0).float()
+                    dg = [relative_diffusivity(c(gen), d, iters=1500).mean().item() for d in (1, 2, 3)]
+                    dr = [relative_diffusivity(c(real), d, iters=1500).mean().item() for d in (1, 2, 3)]
+                    m['diffusivity'], m['diffusivityReal'] = dg, dr
+                    m['score'] -= max(abs(math.log(g / r)) for g, r in zip(dg, dr)) / 0.2
             return m
         # 2d: slices of generated volumes vs held-out crops of each plane's micrograph
         gen = self.generate(v['xy'].unsqueeze(1))
@@ -496,8 +520,13 @@ def main():
     p.add_argument('--ce-weight', type=float)
     p.add_argument('--l1-weight', type=float)
     p.add_argument('--ssim-weight', type=float)
+    p.add_argument('--conn-weight', type=float, help='single mode: weight of the diffusive-flux (connectivity) term')
+    p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
     p.add_argument('--seed', type=int, default=1)
-    Trainer(p.parse_args()).run()
+    a = p.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    Trainer(a).run()
 
 
 if __name__ == '__main__':

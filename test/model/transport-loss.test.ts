@@ -1,0 +1,42 @@
+/**
+ * The connectivity term of the PyTorch training script (scripts/gpu/transport_loss.py): its flux against analytic
+ * cases, a direct sparse solve and finite differences (scripts/gpu/check_transport_loss.py), and its D_eff / D on a
+ * real Berea block against the SDK's tortuosity() (the protocol's own solver) to 1e-3 relative. Needs Debian's
+ * python3-torch and python3-scipy (.ci/run installs them); without them the test says so and is skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readVolume, tortuosity } from '../../src/index.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const py = '/usr/bin/python3';
+const hasTorch = existsSync(py) && spawnSync(py, ['-c', 'import torch, scipy'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch) console.warn('transport-loss.test: /usr/bin/python3 without torch and scipy, the training loss check is SKIPPED (apt install python3-torch python3-scipy)');
+
+describe('training connectivity term (scripts/gpu/transport_loss.py)', () => {
+  it.skipIf(!hasTorch)('matches analytic cases, a direct solve, finite differences and the SDK tortuosity solver', async () => {
+    const v = await readVolume(join(ROOT, 'data', 'berea_crop48.tif'));
+    const [, H, W] = v.shape, n = 24;
+    const data = new Uint8Array(n ** 3);
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) data.set(v.data.subarray((z * H + y) * W + 8, (z * H + y) * W + 8 + n), (z * n + y) * n);
+    const t = await tortuosity({ shape: [n, n, n], data }, { phase: 0 });
+    for (const a of ['x', 'y', 'z'] as const) expect(t[a].percolates).toBe(true); // a case where the solver has work to do
+    const dir = mkdtempSync(join(tmpdir(), 'tl-'));
+    try {
+      const file = join(dir, 'sdk.json');
+      writeFileSync(file, JSON.stringify({ shape: [n, n, n], data: [...data], eps: 1e-7, tol: 1e-3, diffusivity: [t.z.relativeDiffusivity, t.y.relativeDiffusivity, t.x.relativeDiffusivity] }));
+      const r = spawnSync(py, [join(ROOT, 'scripts', 'gpu', 'check_transport_loss.py'), '--sdk', file], { encoding: 'utf8' });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(res.pass).toBe(true);
+      expect(res.sdk).toBeLessThan(1e-3);
+      expect(res.gradient).toBeLessThan(1e-6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
