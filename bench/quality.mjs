@@ -93,7 +93,9 @@ if (only.has('steel')) {
   result.steel = r;
   md.push(`### steel (2D-only, ${r.volumes} generated ${r.size}³ volumes vs held-out crops of each micrograph; ${r.pass ? 'PASS' : 'FAIL'})`, '',
     table(['plane', 'statistic', 'generated', 'real', 'difference', '95th pct real-vs-real', 'result'],
-      Object.entries(r.planes).flatMap(([plane, p]) => p.statistics.map((s) => [plane, s.statistic, fmt(s.generated), fmt(s.real), fmt(s.difference), fmt(s.threshold), verdict(s)]))), '', `(${r.note})`, '');
+      Object.entries(r.planes).flatMap(([plane, p]) => p.statistics.map((s) => [plane, s.statistic, fmt(s.generated), fmt(s.real), fmt(s.difference), fmt(s.threshold), verdict(s)]))), '', `(${r.note})`, '',
+    `The micrographs themselves (planeConsistency, normalised correlation along each shared axis, lags 1..${r.imageConsistency.maxLag}; ${r.imageConsistency.consistent ? 'consistent' : 'NOT consistent: no single volume can match all three'}):`, '',
+    table(['axis', 'images', 'RMS difference', 'within-image noise', 'ratio'], r.imageConsistency.axes.map((x) => [x.axis, x.images.map((i) => `${i.plane} ${i.along}`).join(' vs '), fmt(x.rms, 3), fmt(x.noise, 3), fmt(x.ratio, 1)])), '');
 }
 
 result.seconds = (performance.now() - started) / 1000;

@@ -25,5 +25,5 @@ export {
   Reconstructor, builtinModels, TiffStreamWriter, type ReconstructorInfo, type ReconstructOptions, type ReconstructInput,
 } from './reconstructor/index.js';
 export {
-  Trainer, DEFAULT_TRAINER, type TrainerOptions, type TrainerSettings, type TrainProgress, type TrainResult, type ValidationResult,
+  Trainer, DEFAULT_TRAINER, planeConsistency, type PlaneConsistency, type TrainerOptions, type TrainerSettings, type TrainProgress, type TrainResult, type ValidationResult,
 } from './trainer/index.js';

@@ -91,8 +91,10 @@ export async function runSteel(sdk, model, opts) {
       const gen = volStats.map((v) => planeStats(v, plane, phases));
       planes[plane] = { ...regions[plane], imageAxes: PLANE_IMAGE_AXES[plane], realCorners, statistics: compareSets(gen, real, pool, { draws, seed: seed + 2000 }) };
     }
+    // can the three images be sections of one material at all? (shared-axis correlations, see src/trainer/plane-consistency.ts)
+    const imageConsistency = sdk.planeConsistency(images, { phases, maxLag: 32 });
     return {
-      model, size: n, phases, volumes, genSeed, inputCorners: inputs, poolSize, planes,
+      model, size: n, phases, volumes, genSeed, inputCorners: inputs, poolSize, planes, imageConsistency,
       note: 'threshold: 95th percentile of the distance between two sets of as many real crops as volumes (a volume averages many slices, so this is lenient)',
       pass: Object.values(planes).every((p) => p.statistics.every((r) => r.pass !== false)),
     };

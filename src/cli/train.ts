@@ -1,7 +1,7 @@
 /** `microrecon train`: trains a model with a progress bar; Ctrl-C stops at the next iteration and saves. */
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from '../core/errors.js';
-import { Trainer, type TrainerSettings } from '../trainer/index.js';
+import { Trainer, type PlaneConsistency, type TrainerSettings } from '../trainer/index.js';
 import type { ModelConfigInput } from '../model/index.js';
 import type { BackendChoice } from '../backends/registry.js';
 
@@ -49,6 +49,13 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
     data, mode, out, size: int(o.size, 'size', config.size ?? 64), config, trainer: extra.trainer, resume: !!o.resume,
     backend: o.backend as BackendChoice | undefined, seed: o.seed === undefined ? undefined : int(o.seed, 'seed', 0),
   });
+  const pc = (trainer.config.notes as { data?: { planeConsistency?: PlaneConsistency } } | undefined)?.data?.planeConsistency;
+  if (pc && !pc.consistent)
+    console.error(
+      `microrecon: warning: the three plane images disagree where they share an axis (normalised two-point correlation, lags 1..${pc.maxLag}: ` +
+        pc.axes.map((a) => `${a.axis} ${a.images[0].plane}/${a.images[1].plane} RMS ${a.rms.toFixed(3)} = ${a.ratio.toFixed(1)}x the within-image noise`).join('; ') +
+        '). No single volume matches all three; check scale, orientation (rotate an image whose axes are swapped) and contrast.',
+    );
   const iterations = int(o.iterations, 'iterations', 1000);
   const ac = new AbortController();
   let hits = 0;

@@ -184,6 +184,7 @@ export class Trainer {
         data: {
           sources: data.sources, labels: data.labels ?? null, heldOut: data.heldOut, fractions: data.fractions,
           ...(data.planeFiles ? { planes: data.planeFiles } : {}),
+          ...(data.planeConsistency ? { planeConsistency: data.planeConsistency } : {}),
           heldOutNote: o.mode === 'paired'
             ? `training crops never touch ${data.heldOut.axis} >= ${data.heldOut.from} (the last ${(data.heldOut.fraction * 100).toFixed(1)} % along ${data.heldOut.axis}); validation blocks come only from there`
             : `training crops never touch the last ${(data.heldOut.fraction * 100).toFixed(1)} % of rows of each plane image; validation crops come only from there`,
