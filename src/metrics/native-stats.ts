@@ -34,12 +34,7 @@
  *   Correlation length per axis: the lag where (S2 - phi^2) / (phi - phi^2) first drops below 1/e, linearly
  *   interpolated. isotropic = DA < 0.1 and (largest / smallest correlation length) < 1.25.
  */
-import {
-  AbortError,
-  InvalidArgumentError,
-  MicroreconError,
-  fromBackendError,
-} from '../core/errors.js';
+import { InvalidArgumentError, fromBackendError } from '../core/errors.js';
 import {
   loadMetricsBinding,
   NativeMetric,
@@ -48,6 +43,7 @@ import {
   type RawPhaseStats,
   type StatsConstants,
 } from './native-metrics-binding.js';
+import { runControlled } from './control.js';
 
 /** A segmented volume: phase indices, shape [z, y, x]. `Volume` from the IO module fits. */
 export interface LabelVolume {
@@ -267,24 +263,9 @@ async function binding(): Promise<NativeMetricsBinding> {
   return loadMetricsBinding();
 }
 
-/** Runs one native call with the control block wired to `signal` and `onProgress`. */
+/** Runs one native call with the control block wired to `signal` and `onProgress` (control.ts). */
 async function withControl<T>(o: ProgressOptions, what: string, run: (control: Int32Array) => Promise<T>): Promise<T> {
-  if (o.signal?.aborted) throw new AbortError();
-  const control = new Int32Array(2);
-  const onAbort = () => Atomics.store(control, 0, 1);
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = o.onProgress ? setInterval(() => o.onProgress!(Atomics.load(control, 1) / 1e6), 100) : undefined;
-  try {
-    const out = await run(control);
-    o.onProgress?.(1);
-    return out;
-  } catch (err) {
-    if (err instanceof MicroreconError) throw err;
-    throw fromBackendError(err, what);
-  } finally {
-    if (timer) clearInterval(timer);
-    o.signal?.removeEventListener('abort', onAbort);
-  }
+  return (await runControlled(o, what, 1, 100, (_, control) => run(control)))[0];
 }
 
 /** Voxel count of every label value 0..255. */

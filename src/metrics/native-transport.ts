@@ -34,7 +34,7 @@
  * solution), both within 1 % at 10-voxel openings; the remaining difference is the midpoint rule of the voxel
  * flux, 1 / (2 h^2) for plates, and halves twice per doubling of the resolution.
  */
-import { AbortError, InvalidArgumentError, MicroreconError, fromBackendError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import {
   loadTransportBinding,
   type ArrayAxis,
@@ -42,6 +42,7 @@ import {
   type RawPermeability,
   type RawTortuosity,
 } from './native-transport-binding.js';
+import { runControlled } from './control.js';
 
 /** A segmented volume: phase indices, shape [z, y, x]. `Volume` from the IO module fits. */
 export interface TransportVolume {
@@ -244,51 +245,15 @@ function checkSpacing(spacing: unknown, what: string): number | null {
 
 // ---- running ---------------------------------------------------------------------------------------------------
 
-/**
- * Runs the native solves of several axes in turn with one control block: progress is polled on a timer and
- * reported as (axis index + fraction) / axes, never decreasing; the signal sets the cancel flag.
- */
-async function runAxes<T>(
+/** Runs the native solves of several axes in turn with one control block (control.ts). */
+function runAxes<T>(
   o: TransportProgressOptions,
   interval: number,
   axes: readonly Axis[],
   what: string,
   solve: (axis: Axis, control: Int32Array) => Promise<T>,
 ): Promise<T[]> {
-  if (o.signal?.aborted) throw new AbortError(`${what}: the operation was aborted`);
-  const control = new Int32Array(2);
-  const onAbort = () => Atomics.store(control, 0, 1);
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  let done = 0;
-  let last = -1;
-  const report = (f: number) => {
-    if (!o.onProgress || !(f > last)) return;
-    last = f;
-    o.onProgress(f);
-  };
-  const timer = o.onProgress
-    ? setInterval(() => report((done + Atomics.load(control, 1) / 1e6) / axes.length), interval)
-    : undefined;
-  try {
-    const out: T[] = [];
-    for (const axis of axes) {
-      if (o.signal?.aborted) throw new AbortError(`${what}: the operation was aborted`);
-      Atomics.store(control, 1, 0);
-      out.push(await solve(axis, control));
-      done += 1;
-      report(done / axes.length);
-    }
-    return out;
-  } catch (err) {
-    if (err instanceof MicroreconError) throw err;
-    // Native messages already start with the solver's name.
-    const e = err as { code?: unknown; message?: unknown };
-    const message = typeof e?.message === 'string' && e.message.startsWith(`${what}: `) ? e.message.slice(what.length + 2) : e?.message;
-    throw fromBackendError(typeof e?.code === 'string' ? { code: e.code, message } : err, what);
-  } finally {
-    if (timer) clearInterval(timer);
-    o.signal?.removeEventListener('abort', onAbort);
-  }
+  return runControlled(o, what, axes.length, interval, (i, control) => solve(axes[i], control));
 }
 
 function finite(v: number): number {
