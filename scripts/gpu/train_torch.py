@@ -127,6 +127,8 @@ class Trainer:
         self.ce_w, self.pf_w = tr['ceWeight'], tr['pfWeight']
         if a.ce_weight is not None:
             self.ce_w = tr['ceWeight'] = a.ce_weight
+        if a.pf_weight is not None:
+            self.pf_w = tr['pfWeight'] = a.pf_weight
         if a.l1_weight is not None:
             cfg['loss']['l1Weight'] = a.l1_weight
         # sections mode: 1 - SSIM (7^3 uniform window) between the expected label map and the real one, the
@@ -139,7 +141,8 @@ class Trainer:
         # percolating (see transport_loss.py)
         self.conn_w = a.conn_weight or 0.0
         if self.conn_w:
-            tr['connectivityWeight'] = self.conn_w
+            tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'straightThrough': a.conn_straight_through,
+                                  'geometric': a.conn_geometric, 'term': 'scripts/gpu/transport_loss.py'}
         self.adv_start = a.adv_start if a.adv_start is not None else tr['advStartIterations']
         self.adv_ramp = a.adv_ramp if a.adv_ramp is not None else tr['advRampIterations']
         self.rng = np.random.RandomState(a.seed)
@@ -323,11 +326,21 @@ class Trainer:
             out['l1'] = l1.item()
         if self.conn_w and self.training == 'paired':
             ax = 1 + self.it % 3
-            dg = relative_diffusivity(conductivity(probs[:, 0]), ax, iters=300).mean()
-            dr = relative_diffusivity(conductivity(b['real'][:, 0]), ax, iters=300).mean()
-            conn = (torch.log(dg + 0.01) - torch.log(dr + 0.01)) ** 2
+            eps = self.a.conn_eps
+            cg = conductivity(probs[:, 0], eps)
+            if self.a.conn_straight_through:
+                # the flux of the labels argmax gives (what is evaluated), the gradient of the soft field
+                hard = eps + (1 - eps) * (probs.argmax(1) == 0).float()
+                cg = hard + cg - cg.detach()
+            dg = relative_diffusivity(cg, ax, iters=400)
+            dr = relative_diffusivity(conductivity(b['real'][:, 0], eps), ax, iters=400)
+            if self.a.conn_geometric:
+                # mean log: poorly connected blocks weigh in, as they do in a set's mean tortuosity
+                conn = (torch.log(dg + 0.005).mean() - torch.log(dr + 0.005).mean()) ** 2
+            else:
+                conn = (torch.log(dg.mean() + 0.01) - torch.log(dr.mean() + 0.01)) ** 2
             parts.append(self.conn_w * conn)
-            out['conn'], out['dGen'], out['dReal'] = conn.item(), dg.item(), dr.item()
+            out['conn'], out['dGen'], out['dReal'] = conn.item(), dg.mean().item(), dr.mean().item()
         pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
         loss = sum(parts)
@@ -521,6 +534,10 @@ def main():
     p.add_argument('--l1-weight', type=float)
     p.add_argument('--ssim-weight', type=float)
     p.add_argument('--conn-weight', type=float, help='single mode: weight of the diffusive-flux (connectivity) term')
+    p.add_argument('--conn-straight-through', action='store_true', help='connectivity term: flux of the argmax labels, gradient through the soft field')
+    p.add_argument('--conn-geometric', action='store_true', help='connectivity term: match the mean log flux of the blocks (default: log of the mean)')
+    p.add_argument('--conn-eps', type=float, default=0.02, help='connectivity term: conductivity of the solid')
+    p.add_argument('--pf-weight', type=float, help='phase-fraction term weight (default: the config\'s)')
     p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
     p.add_argument('--seed', type=int, default=1)
     a = p.parse_args()
