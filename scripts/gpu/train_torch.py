@@ -179,8 +179,13 @@ class Trainer:
         self.enet = ref.Net(cfg, self.ema)
         self.dnet = {ax: ref.Net(cfg, d) for ax, d in self.D.items()}
         f = 2 ** (len(cfg['generator']['encoderChannels']) - 1)
-        self.noise_shapes = lambda N: ((N, cfg['generator']['noiseChannels'], self.S, self.S),
-                                       (N, cfg['generator']['noise3dChannels'], self.S // f, self.S // f, self.S // f))
+        # paired single mode may train on [S, tile, tile] crops: the generator is convolutional across x/y, and
+        # connectivity across x/y over the Reconstructor's 64-wide tiles is what 32-wide crops do not see
+        self.T = a.tile or self.S
+        if self.T % f or (self.T != self.S and (self.training != 'paired' or self.mode != 'single')):
+            raise SystemExit(f'--tile must be a multiple of {f}, and only in paired single mode')
+        self.noise_shapes = lambda N, hw=None: ((N, cfg['generator']['noiseChannels'], hw or self.S, hw or self.S),
+                                                (N, cfg['generator']['noise3dChannels'], self.S // f, (hw or self.S) // f, (hw or self.S) // f))
         dd = tr.get('depthDecay', 0)
         if self.mode == 'single' and self.training == 'paired' and dd > 0:
             w = torch.exp(-torch.arange(self.S, dtype=torch.float32) / dd)
@@ -198,13 +203,14 @@ class Trainer:
         hi[AX[self.meta['heldOut']['axis']]] = self.meta['heldOut']['from']
         return hi
 
-    def crop(self, at):
-        S = self.S
-        return self.vol[at[0]:at[0] + S, at[1]:at[1] + S, at[2]:at[2] + S]
+    def crop(self, at, hw=None):
+        S, T = self.S, hw or self.S
+        return self.vol[at[0]:at[0] + S, at[1]:at[1] + T, at[2]:at[2] + T]
 
     def random_blocks(self, N, rng):
         hi = self.train_hi()
-        return torch.stack([self.crop([rng.randint(h - self.S + 1) for h in hi]) for _ in range(N)])
+        ext = [self.S, self.T, self.T]
+        return torch.stack([self.crop([rng.randint(h - e + 1) for h, e in zip(hi, ext)], self.T) for _ in range(N)])
 
     def held_out_blocks(self, N, rng):
         ax = AX[self.meta['heldOut']['axis']]
@@ -230,7 +236,7 @@ class Trainer:
         """sections: uint8 [N, k, H, W] on device -> (slices [N, k*P, H, W], baseline [N, P, S, H, W] or None)."""
         N = sections.shape[0]
         oh = one_hot_t(sections, self.P)  # [P, N, k, H, W]
-        slices = oh.permute(1, 2, 0, 3, 4).reshape(N, self.k * self.P, self.S, self.S)
+        slices = oh.permute(1, 2, 0, 3, 4).reshape(N, self.k * self.P, *sections.shape[-2:])
         if self.mode != 'sections':
             return slices, None
         secs = sections.cpu().numpy()
@@ -253,8 +259,8 @@ class Trainer:
             reals[ax] = one_hot_t(c, self.P).permute(1, 0, 2, 3).contiguous()
         return {'slices': slices, 'baseline': None, 'reals': reals}
 
-    def noise(self, N, gen=None):
-        a, b = self.noise_shapes(N)
+    def noise(self, N, gen=None, hw=None):
+        a, b = self.noise_shapes(N, hw)
         return (torch.randn(a, device=self.dev, generator=gen), torch.randn(b, device=self.dev, generator=gen))
 
     # ------------------------------------------------------------ steps
@@ -274,6 +280,13 @@ class Trainer:
         w = d_real.mean() - net.critic(fake).mean()
         return -w + lc['gpLambda'] * gp + lc['drift'] * (d_real ** 2).mean(), w, gp
 
+    def critic_view(self, v):
+        """The 3D critic sees size^3 blocks: a random size^3 window of wider (--tile) crops."""
+        if v.shape[-1] == self.S:
+            return v
+        y, x = (int(torch.randint(v.shape[d] - self.S + 1, ())) for d in (-2, -1))
+        return v[..., y:y + self.S, x:x + self.S]
+
     def step(self, b):
         N = b['slices'].shape[0]
         advw = self.adv_weight()
@@ -281,10 +294,10 @@ class Trainer:
         if advw > 0 or self.it >= self.adv_start - min(100, self.adv_start):
             for _ in range(self.cfg['optim']['criticSteps']):
                 with torch.no_grad():
-                    fake = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N))[1]
+                    fake = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N, hw=b['slices'].shape[-1]))[1]
                 for ax, net in self.dnet.items():
                     if ax == 'vol':
-                        loss, w, gp = self.critic_loss(net, b['real'], fake)
+                        loss, w, gp = self.critic_loss(net, self.critic_view(b['real']), self.critic_view(fake))
                     else:
                         loss, w, gp = self.critic_loss(net, b['reals'][ax], volume_slices(fake, ax))
                     if not torch.isfinite(loss):
@@ -295,11 +308,11 @@ class Trainer:
                     torch.nn.utils.clip_grad_norm_(list(self.D[ax].values()), self.cfg['optim']['gradClip'])
                     self.optD[ax].step()
                     out[f'd_{ax}'], out[f'w_{ax}'] = loss.item(), w.item()
-        probs = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N))[1]
+        probs = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N, hw=b['slices'].shape[-1]))[1]
         parts = []
         if advw > 0:
             if 'vol' in self.dnet:
-                adv = -self.dnet['vol'].critic(probs).mean()
+                adv = -self.dnet['vol'].critic(self.critic_view(probs)).mean()
             else:
                 adv = sum(-self.dnet[ax].critic(volume_slices(probs, ax)).mean() for ax in ('x', 'y', 'z'))
             parts.append(advw * adv)
@@ -381,7 +394,7 @@ class Trainer:
         for i in range(0, sections.shape[0], 4):
             s = sections[i:i + 4]
             slices, base = self.inputs(s)
-            labs.append(self.enet.generator(slices, base, *self.noise(s.shape[0], gen))[1].argmax(1))
+            labs.append(self.enet.generator(slices, base, *self.noise(s.shape[0], gen, s.shape[-1]))[1].argmax(1))
         return torch.cat(labs).to(torch.uint8)
 
     @torch.no_grad()
@@ -523,6 +536,7 @@ def main():
     p.add_argument('--val-blocks', type=int, default=16)
     p.add_argument('--min-best-it', type=int, default=0)
     p.add_argument('--batch', type=int)
+    p.add_argument('--tile', type=int, help='paired single mode: train on [size, tile, tile] crops (default: size)')
     p.add_argument('--lr-g', type=float)
     p.add_argument('--lr-d', type=float)
     p.add_argument('--ema', type=float)
