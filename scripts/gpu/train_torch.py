@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from transport_loss import conductivity, relative_diffusivity  # noqa: E402
+from transport_loss import conductivity, hard_conductivity, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
 AX = {'z': 0, 'y': 1, 'x': 2}
@@ -343,7 +343,7 @@ class Trainer:
             cg = conductivity(probs[:, 0], eps)
             if self.a.conn_straight_through:
                 # the flux of the labels argmax gives (what is evaluated), the gradient of the soft field
-                hard = eps + (1 - eps) * (probs.argmax(1) == 0).float()
+                hard = hard_conductivity(probs.argmax(1) == 0, eps)
                 cg = hard + cg - cg.detach()
             dg = relative_diffusivity(cg, ax, iters=400)
             dr = relative_diffusivity(conductivity(b['real'][:, 0], eps), ax, iters=400)
@@ -425,9 +425,8 @@ class Trainer:
                 m['score'] = -(abs(fg - fr) / 0.02 + max(s2) / 0.01 + abs(sg / sr - 1) / 0.1)
                 if self.conn_w:
                     # pore-phase D_eff / D of the labels (eps 1e-3: solid nearly blocks), log ratio of set means per axis
-                    c = lambda lab: 1e-3 + (1 - 1e-3) * (lab == 0).float()
-                    dg = [relative_diffusivity(c(gen), d, iters=1500).mean().item() for d in (1, 2, 3)]
-                    dr = [relative_diffusivity(c(real), d, iters=1500).mean().item() for d in (1, 2, 3)]
+                    dg = [relative_diffusivity(hard_conductivity(gen == 0, 1e-3), d, iters=1500).mean().item() for d in (1, 2, 3)]
+                    dr = [relative_diffusivity(hard_conductivity(real == 0, 1e-3), d, iters=1500).mean().item() for d in (1, 2, 3)]
                     m['diffusivity'], m['diffusivityReal'] = dg, dr
                     m['score'] -= max(abs(math.log(g / r)) for g, r in zip(dg, dr)) / 0.2
             return m

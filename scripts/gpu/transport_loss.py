@@ -91,3 +91,8 @@ def conductivity(pore_prob, eps=0.02, temperature=0.1):
     """Soft pore indicator -> conductivity: sharp around 1/2, where argmax decides, so throats that the labels would
     close carry little flow and get the gradient."""
     return eps + (1 - eps) * torch.sigmoid((pore_prob - 0.5) / temperature)
+
+
+def hard_conductivity(pore, eps):
+    """Labels -> conductivity: 1 in the pore (boolean mask), eps in the solid."""
+    return eps + (1 - eps) * pore.float()

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { readSegmented, readVolume } from '../io/index.js';
 import type { Volume } from '../io/types.js';
 import type { Random } from '../model/random.js';
-import { planeConsistency, type PlaneConsistency } from './plane-consistency.js';
+import { minPlaneEdge, planeConsistency, type PlaneConsistency } from './plane-consistency.js';
 import { cropLabels, phaseFractions, type Shape3 } from './stats.js';
 
 export type PlaneName = 'xy' | 'xz' | 'yz';
@@ -143,8 +143,9 @@ export async function loadTrainingData(
     f.forEach((x, i) => (fr[i] += x / 3));
   }
   const h0 = planes.xy.shape[1];
-  const small = Object.values(planes).some((v) => v.shape[1] < 66 || v.shape[2] < 66);
-  const consistency = vols.length === 3 && !small ? planeConsistency(planes, { phases, maxLag: 32 }) : undefined;
+  const lag = 32, edge = minPlaneEdge(lag);
+  const fits = Object.values(planes).every((v) => v.shape[1] >= edge && v.shape[2] >= edge);
+  const consistency = vols.length === 3 && fits ? planeConsistency(planes, { phases, maxLag: lag }) : undefined;
   return {
     mode, phases, labels: planes.xy.labels, planes, sources: names, planeFiles, ...(consistency ? { planeConsistency: consistency } : {}),
     heldOut: { axis: 'y', from: h0 - cut(h0), fraction: cut(h0) / h0 }, fractions: Array.from(fr),

@@ -10,6 +10,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Volume } from '../io/types.js';
 import type { PlaneName } from './data.js';
+import { twoPoint } from './stats.js';
 
 export interface AxisConsistency {
   axis: 'x' | 'y' | 'z';
@@ -37,43 +38,34 @@ const AXES: Array<[AxisConsistency['axis'], PlaneName, 'rows' | 'columns', Plane
   ['z', 'xz', 'rows', 'yz', 'rows'],
 ];
 
+/** Smallest image edge planeConsistency takes for lags up to maxLag (two halves, each longer than the lags). */
+export const minPlaneEdge = (maxLag: number): number => 2 * maxLag + 2;
+
 /** Normalised correlation of phase p along rows or columns of rows [y0, y1) of an image, lags 1..maxLag. */
 export function directionalCorrelation(img: Volume, p: number, along: 'rows' | 'columns', maxLag: number, y0 = 0, y1 = img.shape[1]): Float64Array {
-  const [, , w] = img.shape;
-  const d = img.data;
-  let n = 0;
-  for (let y = y0; y < y1; y++) for (let x = 0; x < w; x++) n += d[y * w + x] === p ? 1 : 0;
-  const phi = n / ((y1 - y0) * w);
-  const out = new Float64Array(maxLag);
-  const v = phi - phi * phi;
-  for (let r = 1; r <= maxLag; r++) {
-    let s = 0, c = 0;
-    if (along === 'rows')
-      for (let y = y0; y + r < y1; y++) for (let x = 0; x < w; x++) { s += d[y * w + x] === p && d[(y + r) * w + x] === p ? 1 : 0; c++; }
-    else
-      for (let y = y0; y < y1; y++) for (let x = 0; x + r < w; x++) { s += d[y * w + x] === p && d[y * w + x + r] === p ? 1 : 0; c++; }
-    out[r - 1] = v > 0 ? (s / c - phi * phi) / v : 0;
-  }
-  return out;
+  const w = img.shape[2];
+  const s2 = twoPoint(img.data.subarray(y0 * w, y1 * w), [1, y1 - y0, w], p, along === 'rows' ? 1 : 2, maxLag);
+  const phi = s2[0], v = phi - phi * phi;
+  return Float64Array.from(s2.slice(1), (x) => (v > 0 ? (x - phi * phi) / v : 0));
 }
 
-const rmsDiff = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0) / a.length);
+const rmsOverLags = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0) / a.length);
 
 export function planeConsistency(planes: Record<PlaneName, Volume>, o: { phases?: number; maxLag?: number; tolerance?: number } = {}): PlaneConsistency {
   const maxLag = o.maxLag ?? 32, tolerance = o.tolerance ?? 3;
   for (const p of ['xy', 'xz', 'yz'] as const) {
     const v = planes[p];
     if (!v || v.shape[0] !== 1) throw new InvalidArgumentError(`planeConsistency: plane ${p} must be one 2D image`);
-    if (v.shape[1] < 2 * maxLag + 2 || v.shape[2] < 2 * maxLag + 2) throw new InvalidArgumentError(`planeConsistency: plane ${p} (${v.shape[2]}x${v.shape[1]}) is too small for lags up to ${maxLag}`);
+    if (v.shape[1] < minPlaneEdge(maxLag) || v.shape[2] < minPlaneEdge(maxLag)) throw new InvalidArgumentError(`planeConsistency: plane ${p} (${v.shape[2]}x${v.shape[1]}) is too small for lags up to ${maxLag}`);
   }
   const P = o.phases ?? 2;
   const axes = AXES.map(([axis, pa, da, pb, db]): AxisConsistency => {
     let rms = 0, noise = 0;
     for (let p = 0; p < (P === 2 ? 1 : P); p++) { // two phases: one indicator says it all
-      rms = Math.max(rms, rmsDiff(directionalCorrelation(planes[pa], p, da, maxLag), directionalCorrelation(planes[pb], p, db, maxLag)));
+      rms = Math.max(rms, rmsOverLags(directionalCorrelation(planes[pa], p, da, maxLag), directionalCorrelation(planes[pb], p, db, maxLag)));
       for (const [pl, dir] of [[pa, da], [pb, db]] as const) {
         const h = planes[pl].shape[1], mid = h >> 1;
-        noise = Math.max(noise, rmsDiff(directionalCorrelation(planes[pl], p, dir, maxLag, 0, mid), directionalCorrelation(planes[pl], p, dir, maxLag, mid, h)));
+        noise = Math.max(noise, rmsOverLags(directionalCorrelation(planes[pl], p, dir, maxLag, 0, mid), directionalCorrelation(planes[pl], p, dir, maxLag, mid, h)));
       }
     }
     return { axis, images: [{ plane: pa, along: da }, { plane: pb, along: db }], rms, noise, ratio: rms / Math.max(noise, 1e-9) };
