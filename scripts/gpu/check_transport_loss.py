@@ -4,7 +4,9 @@
 - analytic cases: an all-pore block (D = 1), layers in series (harmonic mean), strips in parallel (arithmetic mean);
 - the flux on a real-like random binary 10^3 block against a direct sparse solve (scipy) of the same finite volumes;
 - the envelope gradient against central finite differences on a random conductivity field, every axis;
-- optional: --sdk FILE compares with the SDK's tortuosity() D_eff/D on a block (a JSON written by the vitest test).
+- optional: --sdk FILE compares with the SDK's tortuosity() D_eff/D on a block (a JSON written by the vitest test);
+- correlation_loss.py (train_torch.py --s2-weight): zero for a field against itself, its autograd gradient against
+  finite differences, and (with --sdk) the S2 it counts against the SDK trainer's twoPoint() on the same block.
 Tolerances: 1e-9 (analytic, direct; float64, CG to 1e-13), 1e-6 relative (gradients).
 """
 import argparse
@@ -18,6 +20,7 @@ import scipy.sparse.linalg as spl
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from correlation_loss import correlation_loss, s2_axis  # noqa: E402
 from transport_loss import relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
@@ -53,7 +56,7 @@ def direct(c):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--sdk', help='JSON {shape, data (0/1 list, pore = 0), eps, diffusivity: [z, y, x]} from the SDK')
+    p.add_argument('--sdk', help='JSON {shape, data (0/1 list, pore = 0), eps, diffusivity: [z, y, x], s2: [z, y, x] lags 0..L} from the SDK')
     a = p.parse_args()
     res, ok = {}, True
     D = lambda c, ax: relative_diffusivity(torch.as_tensor(c)[None], ax, *IT).item()
@@ -83,6 +86,22 @@ def main():
             worst = max(worst, abs(fd - g[i].item()) / max(abs(fd), 1e-12))
     res['gradient'] = worst
     ok &= worst < GRAD_TOL
+    # correlation term: soft random fields (float64), a few coordinates by central differences
+    g0 = (0.1 + 0.8 * torch.rand(2, 7, 6, 5)).requires_grad_(True)
+    r0 = (torch.rand(2, 7, 6, 5) < 0.3).double()
+    res['s2Self'] = correlation_loss(r0, r0, lags=4).item()
+    (g,) = torch.autograd.grad(correlation_loss(g0, r0, lags=4), g0)
+    worst = 0.0
+    for _ in range(8):
+        i = tuple(int(torch.randint(n, ())) for n in g0.shape)
+        h = 1e-6
+        cp, cm = g0.detach().clone(), g0.detach().clone()
+        cp[i] += h
+        cm[i] -= h
+        fd = (correlation_loss(cp, r0, lags=4) - correlation_loss(cm, r0, lags=4)).item() / (2 * h)
+        worst = max(worst, abs(fd - g[i].item()) / max(abs(fd), 1e-12))
+    res['s2Gradient'] = worst
+    ok &= res['s2Self'] < TOL and worst < GRAD_TOL
     if a.sdk:
         s = json.load(open(a.sdk))
         lab = np.array(s['data'], dtype=np.uint8).reshape(s['shape'])
@@ -91,6 +110,10 @@ def main():
         res['sdk'] = max(abs(g - w) / w for g, w in zip(got, s['diffusivity']))
         res['sdkValues'] = {'loss': got, 'sdk': s['diffusivity']}
         ok &= res['sdk'] < s.get('tol', 0.02)
+        if 's2' in s:
+            ind = torch.as_tensor((lab == 0).astype(np.float64))[None]
+            res['s2Sdk'] = max(abs(v - w) for d in (1, 2, 3) for v, w in zip(s2_axis(ind, d, len(s['s2'][d - 1]) - 1).tolist(), s['s2'][d - 1]))
+            ok &= res['s2Sdk'] < TOL
     res['pass'] = bool(ok)
     print(json.dumps(res))
     sys.exit(0 if ok else 1)

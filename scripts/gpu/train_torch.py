@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from correlation_loss import correlation_loss, s2_axis  # noqa: E402
 from transport_loss import conductivity, hard_conductivity, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
@@ -83,17 +84,6 @@ def psnr(a, b):
     return 10 * torch.log10(1 / mse)
 
 
-def s2_axis(ind, axis_dim, lags=20):
-    """Non-periodic S2(r) of an indicator [N, D, H, W] along one spatial dim (1..3), set mean: [lags + 1]."""
-    out = []
-    n = ind.shape[axis_dim]
-    for r in range(lags + 1):
-        a = ind.narrow(axis_dim, 0, n - r)
-        b = ind.narrow(axis_dim, r, n - r)
-        out.append((a * b).mean())
-    return torch.stack(out)
-
-
 def face_surface(lab):
     """Internal faces between phase 0 and others per voxel, [N, D, H, W] labels -> set mean."""
     ind = (lab == 0).float()
@@ -141,8 +131,14 @@ class Trainer:
         # percolating (see transport_loss.py)
         self.conn_w = a.conn_weight or 0.0
         if self.conn_w:
-            tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'straightThrough': a.conn_straight_through,
-                                  'geometric': a.conn_geometric, 'term': 'scripts/gpu/transport_loss.py'}
+            tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
+                                  'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
+                                  'term': 'scripts/gpu/transport_loss.py'}
+        # single mode: match the batch's pore two-point correlation per axis (soft probabilities, lags 1..20) to the
+        # paired real blocks'; holds S2 in place while the connectivity term reshapes throats
+        self.s2_w = a.s2_weight or 0.0
+        if self.s2_w:
+            tr['s2Weight'] = self.s2_w
         self.adv_start = a.adv_start if a.adv_start is not None else tr['advStartIterations']
         self.adv_ramp = a.adv_ramp if a.adv_ramp is not None else tr['advRampIterations']
         self.rng = np.random.RandomState(a.seed)
@@ -194,6 +190,7 @@ class Trainer:
             self.depth_w = None
         self.positions = ref.section_positions(self.S, self.k)
         self.val = self.validation_set()
+        self.conn_target = self.connectivity_target() if self.conn_w and a.conn_target_blocks else None
         self.it = 0
         self.skipped = 0
 
@@ -215,10 +212,11 @@ class Trainer:
     def held_out_blocks(self, N, rng):
         ax = AX[self.meta['heldOut']['axis']]
         frm = self.meta['heldOut']['from']
+        ext = [self.S, self.T, self.T]  # with --tile, validation sees the training crops' width too
         out = []
         for _ in range(N):
-            at = [(frm if a == ax else 0) + rng.randint(self.vol.shape[a] - self.S - (frm if a == ax else 0) + 1) for a in range(3)]
-            out.append(self.crop(at))
+            at = [(frm if a == ax else 0) + rng.randint(self.vol.shape[a] - ext[a] - (frm if a == ax else 0) + 1) for a in range(3)]
+            out.append(self.crop(at, self.T))
         return torch.stack(out)
 
     def plane_crops(self, plane, N, rng, held_out=False):
@@ -262,6 +260,26 @@ class Trainer:
     def noise(self, N, gen=None, hw=None):
         a, b = self.noise_shapes(N, hw)
         return (torch.randn(a, device=self.dev, generator=gen), torch.randn(b, device=self.dev, generator=gen))
+
+    @torch.no_grad()
+    def connectivity_target(self):
+        """Mean soft-conductivity D_eff / D per axis (z, y, x) of --conn-target-blocks random training crops: a fixed
+        target for the connectivity term. A 4-block batch's own mean varies two-fold from batch to batch."""
+        rng = np.random.RandomState(4321)
+        n = self.a.conn_target_blocks
+        pore = self.random_blocks(n, rng) == 0
+        c = conductivity(pore.float(), self.a.conn_eps, self.a.conn_temp)
+        t = [torch.cat([relative_diffusivity(c[i:i + 8], ax, iters=self.a.conn_iters) for i in range(0, n, 8)]) for ax in (1, 2, 3)]
+        target = torch.stack([self.conn_statistic(x) for x in t])
+        self.cfg['notes']['trainer']['connectivity']['target'] = {'blocks': n, 'statistic': self.a.conn_statistic, 'zyx': target.tolist(),
+                                                                  'spread': [x.std().item() for x in t]}
+        print(f'connectivity target (z, y, x) over {n} blocks: {target.tolist()}', flush=True)
+        return target
+
+    def conn_statistic(self, d):
+        """What the connectivity term matches, from blocks' D_eff / D [N]: their mean ('mean'), or their mean resistance
+        1 / (D + 0.005) ('resistance'), which like a set's mean tortuosity is ruled by the worst-connected blocks."""
+        return d.mean() if self.a.conn_statistic == 'mean' else (1 / (d + 0.005)).mean()
 
     # ------------------------------------------------------------ steps
     def adv_weight(self):
@@ -340,20 +358,34 @@ class Trainer:
         if self.conn_w and self.training == 'paired':
             ax = 1 + self.it % 3
             eps = self.a.conn_eps
-            cg = conductivity(probs[:, 0], eps)
+            cond = lambda p: conductivity(p, eps, self.a.conn_temp)
+            cg = cond(probs[:, 0])
             if self.a.conn_straight_through:
                 # the flux of the labels argmax gives (what is evaluated), the gradient of the soft field
                 hard = hard_conductivity(probs.argmax(1) == 0, eps)
                 cg = hard + cg - cg.detach()
-            dg = relative_diffusivity(cg, ax, iters=400)
-            dr = relative_diffusivity(conductivity(b['real'][:, 0], eps), ax, iters=400)
+            dg = relative_diffusivity(cg, ax, iters=self.a.conn_iters)
+            dr = self.conn_target[ax - 1] if self.conn_target is not None else \
+                relative_diffusivity(cond(b['real'][:, 0]), ax, iters=self.a.conn_iters)
+            if self.a.conn_geometric and self.conn_target is not None:
+                raise SystemExit('--conn-geometric needs the paired batch (no --conn-target-blocks)')
             if self.a.conn_geometric:
                 # mean log: poorly connected blocks weigh in, as they do in a set's mean tortuosity
                 conn = (torch.log(dg + 0.005).mean() - torch.log(dr + 0.005).mean()) ** 2
+            elif self.a.conn_statistic == 'resistance':
+                if self.conn_target is None:
+                    raise SystemExit('--conn-statistic resistance needs --conn-target-blocks')
+                conn = (torch.log(self.conn_statistic(dg)) - torch.log(dr)) ** 2
             else:
                 conn = (torch.log(dg.mean() + 0.01) - torch.log(dr.mean() + 0.01)) ** 2
             parts.append(self.conn_w * conn)
             out['conn'], out['dGen'], out['dReal'] = conn.item(), dg.mean().item(), dr.mean().item()
+            if self.conn_target is not None:
+                out['connGen'] = self.conn_statistic(dg).item()  # against dReal, the fixed target
+        if self.s2_w and self.training == 'paired':
+            s2 = correlation_loss(probs[:, 0], b['real'][:, 0])
+            parts.append(self.s2_w * s2)
+            out['s2'] = s2.item()
         pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
         loss = sum(parts)
@@ -502,6 +534,8 @@ class Trainer:
                 tl = time.time()
                 log.write(json.dumps({'it': self.it, 't': round(time.time() - self.t0, 1), 'itps': round(rate, 2), **out}) + '\n')
                 log.flush()
+            if a.save_every and self.it % a.save_every == 0:
+                self.save(f'it{self.it}', {'snapshot': True})
             if time.time() - last_val > a.validate_seconds:
                 last_val = time.time()
                 m = self.validate()
@@ -550,6 +584,12 @@ def main():
     p.add_argument('--conn-straight-through', action='store_true', help='connectivity term: flux of the argmax labels, gradient through the soft field')
     p.add_argument('--conn-geometric', action='store_true', help='connectivity term: match the mean log flux of the blocks (default: log of the mean)')
     p.add_argument('--conn-eps', type=float, default=0.02, help='connectivity term: conductivity of the solid')
+    p.add_argument('--conn-temp', type=float, default=0.1, help='connectivity term: sigmoid temperature of the pore probability')
+    p.add_argument('--conn-target-blocks', type=int, default=0, help='connectivity term: match the mean of this many random training crops (computed once) instead of the paired batch\'s')
+    p.add_argument('--conn-statistic', choices=['mean', 'resistance'], default='mean', help='connectivity term: match the log of the batch\'s mean D_eff/D, or of its mean resistance 1/(D + 0.005) (needs --conn-target-blocks)')
+    p.add_argument('--conn-iters', type=int, default=400, help='connectivity term: conjugate-gradient iterations')
+    p.add_argument('--s2-weight', type=float, help='paired single mode: weight of the pore two-point correlation term')
+    p.add_argument('--save-every', type=int, help='also save the EMA weights every N iterations (it<N>/) for selection')
     p.add_argument('--pf-weight', type=float, help='phase-fraction term weight (default: the config\'s)')
     p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
     p.add_argument('--seed', type=int, default=1)

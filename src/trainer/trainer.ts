@@ -277,7 +277,6 @@ export class Trainer {
     try {
       let inputs;
       let real: Tensor | undefined;
-      let realSlices: Record<'x' | 'y' | 'z', Tensor> | undefined;
       if (c.training === 'paired') {
         const blocks = Array.from({ length: N }, () => randomBlock(this.data, S, rng));
         inputs = prepareInputs(c, blocks.map((b) => this.#sectionsOf(b)));
@@ -306,7 +305,6 @@ export class Trainer {
               rs[a] = tensor(crops, [N * S, P, S, S]);
               tensors.push(rs[a]);
             }
-            realSlices = rs;
             const r = await criticStep2d({ generator: this.generator, critics: this.critics as Record<'x' | 'y' | 'z', Critic>, opts: this.optimizers as Record<'x' | 'y' | 'z', Adam>, inputs, realSlices: rs, config: c, rng, noiseSeed, backend: this.#backend });
             let d = 0, w = 0, gp = 0;
             for (const a of AXES) {

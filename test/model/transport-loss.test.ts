@@ -1,7 +1,8 @@
 /**
- * The connectivity term of the PyTorch training script (scripts/gpu/transport_loss.py): its flux against analytic
- * cases, a direct sparse solve and finite differences (scripts/gpu/check_transport_loss.py), and its D_eff / D on a
- * real Berea block against the SDK's tortuosity() (the protocol's own solver) to 1e-3 relative. Needs Debian's
+ * The connectivity and correlation terms of the PyTorch training script (scripts/gpu/transport_loss.py and
+ * correlation_loss.py): the flux against analytic cases, a direct sparse solve and finite differences, its D_eff / D
+ * on a real Berea block against the SDK's tortuosity() (the protocol's own solver) to 1e-3 relative, and the S2 the
+ * correlation term counts against the SDK trainer's twoPoint() (scripts/gpu/check_transport_loss.py). Needs Debian's
  * python3-torch and python3-scipy (.ci/run installs them); without them the test says so and is skipped.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readVolume, tortuosity } from '../../src/index.js';
+import { twoPoint } from '../../src/trainer/stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const py = '/usr/bin/python3';
@@ -28,13 +30,16 @@ describe('training connectivity term (scripts/gpu/transport_loss.py)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-'));
     try {
       const file = join(dir, 'sdk.json');
-      writeFileSync(file, JSON.stringify({ shape: [n, n, n], data: [...data], eps: 1e-7, tol: 1e-3, diffusivity: [t.z.relativeDiffusivity, t.y.relativeDiffusivity, t.x.relativeDiffusivity] }));
+      writeFileSync(file, JSON.stringify({ shape: [n, n, n], data: [...data], eps: 1e-7, tol: 1e-3, diffusivity: [t.z.relativeDiffusivity, t.y.relativeDiffusivity, t.x.relativeDiffusivity], s2: ([0, 1, 2] as const).map((ax) => twoPoint(data, [n, n, n], 0, ax, 10)) }));
       const r = spawnSync(py, [join(ROOT, 'scripts', 'gpu', 'check_transport_loss.py'), '--sdk', file], { encoding: 'utf8' });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
       expect(res.pass).toBe(true);
       expect(res.sdk).toBeLessThan(1e-3);
       expect(res.gradient).toBeLessThan(1e-6);
+      expect(res.s2Sdk).toBeLessThan(1e-9); // the correlation term counts the pairs the SDK counts
+      expect(res.s2Self).toBeLessThan(1e-9);
+      expect(res.s2Gradient).toBeLessThan(1e-6);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
