@@ -180,6 +180,9 @@ class Trainer:
         self.T = a.tile or self.S
         if self.T % f or (self.T != self.S and (self.training != 'paired' or self.mode != 'single')):
             raise SystemExit(f'--tile must be a multiple of {f}, and only in paired single mode')
+        if self.T != self.S:
+            # the Reconstructor runs the model with tiles of the width it learned lateral structure at
+            cfg['inference'] = {**cfg.get('inference', {}), 'tile': self.T}
         self.noise_shapes = lambda N, hw=None: ((N, cfg['generator']['noiseChannels'], hw or self.S, hw or self.S),
                                                 (N, cfg['generator']['noise3dChannels'], self.S // f, (hw or self.S) // f, (hw or self.S) // f))
         dd = tr.get('depthDecay', 0)

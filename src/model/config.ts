@@ -82,11 +82,22 @@ export interface ModelConfig {
   critic: CriticConfig;
   loss: LossConfig;
   optim: OptimConfig;
+  /** how the Reconstructor runs this model by default (options passed to reconstruct() override it) */
+  inference?: InferenceConfig;
   /** free-form facts (data, held-out region, commands); kept as given */
   notes?: Record<string, unknown>;
 }
 
-export type ModelConfigInput = Partial<Omit<ModelConfig, 'generator' | 'critic' | 'loss' | 'optim'>> & {
+export interface InferenceConfig {
+  /**
+   * x/y tile edge (a multiple of 2^(levels-1)); default the model size. A model trained on crops wider than its
+   * depth (train_torch.py --tile) learned lateral structure at that width and is run with tiles of it.
+   */
+  tile?: number;
+}
+
+export type ModelConfigInput = Partial<Omit<ModelConfig, 'generator' | 'critic' | 'loss' | 'optim' | 'inference'>> & {
+  inference?: Partial<InferenceConfig>;
   generator?: Partial<GeneratorConfig>;
   critic?: Partial<CriticConfig>;
   loss?: Partial<LossConfig>;
@@ -190,8 +201,19 @@ export function resolveConfig(input: ModelConfigInput = {}): ModelConfig {
   if (input.version !== undefined && input.version !== 1) fail(`version ${JSON.stringify(input.version)} is not supported (this build reads version 1)`);
   const seed = input.seed ?? 0;
   if (!Number.isSafeInteger(seed)) fail(`seed must be a safe integer, got ${JSON.stringify(seed)}`);
+  let inference: InferenceConfig | undefined;
+  if (input.inference !== undefined) {
+    if (input.inference === null || typeof input.inference !== 'object' || Array.isArray(input.inference)) fail(`inference must be an object, got ${JSON.stringify(input.inference)}`);
+    inference = {};
+    if (input.inference.tile !== undefined) {
+      const f = 2 ** (L - 1);
+      inference.tile = int(input.inference.tile, 'inference.tile', f, 4096);
+      if (inference.tile % f) fail(`inference.tile ${inference.tile} must be a multiple of 2^(levels-1) = ${f}`);
+    }
+  }
   return {
     format: 'microrecon-model', version: 1, mode, training, size, phases, sections, seed, generator, critic, loss, optim,
+    ...(inference !== undefined ? { inference } : {}),
     ...(input.notes !== undefined ? { notes: input.notes } : {}),
   };
 }

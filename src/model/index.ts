@@ -7,7 +7,7 @@ export { Random, type RandomState } from './random.js';
 export {
   resolveConfig, parseConfig, sectionPositions, DEFAULT_GENERATOR, DEFAULT_CRITIC, DEFAULT_LOSS, DEFAULT_OPTIM,
   type ModelConfig, type ModelConfigInput, type ModelMode, type TrainingMode, type GeneratorConfig, type CriticConfig,
-  type LossConfig, type OptimConfig,
+  type LossConfig, type OptimConfig, type InferenceConfig,
 } from './config.js';
 export { Module, ModuleDict, type HostArray } from './nn/module.js';
 export { Conv, Conv2d, Conv3d, ConvTranspose3d, Linear, InstanceNorm } from './nn/layers.js';

@@ -54,9 +54,9 @@ export interface ReconstructOptions {
   /** width of the blending ramp inside the overlap, 1..overlap (default: the overlap) */
   feather?: number;
   /**
-   * x/y tile edge in voxels, a multiple of 2^(levels-1) (default: the model size). The generator is convolutional
-   * across x/y, so a tile may be larger than the training size: fewer tiles, fewer seams where independently
-   * generated structure meets, more memory per pass.
+   * x/y tile edge in voxels, a multiple of 2^(levels-1) (default: the model config's inference.tile, else the model
+   * size). The generator is convolutional across x/y, so a tile may be larger than the training size: fewer tiles,
+   * fewer seams where independently generated structure meets, more memory per pass.
    */
   tile?: number;
   /**
@@ -265,7 +265,9 @@ export class Reconstructor {
     const { size: S, phases: P, k, mode } = info;
     if (mode === 'sections' && N < 2 * k - 1) throw new InvalidArgumentError(`size ${N} is too small for ${k} distinct sections with gaps between them (at least ${2 * k - 1})`);
     const f = 2 ** (info.config.generator.encoderChannels.length - 1);
-    let T = N >= S ? S : Math.max(f, Math.ceil(N / f) * f);
+    // default tile: the model's preferred width (config inference.tile, else its size), or one tile covering a smaller output
+    const preferred = info.config.inference?.tile ?? S;
+    let T = N >= preferred ? preferred : Math.max(f, Math.ceil(N / f) * f);
     if (o.tile !== undefined) {
       T = int(o.tile, 'tile', f, MAX_IN_MEMORY_SIZE);
       if (T % f) throw new InvalidArgumentError(`tile ${T} must be a multiple of ${f} (the generator halves x/y ${Math.log2(f)} times)`);

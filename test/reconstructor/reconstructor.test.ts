@@ -1,5 +1,5 @@
 /** Reconstructor: determinism, shapes/labels, section planes, tiling + depth continuation, streaming TIFF, bad input. */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import {
   BackendUnavailableError, FormatError, backends, InvalidArgumentError, MicroreconError, OutOfMemoryError, Reconstructor, TiffStreamWriter, readImage, readVolume,
   type Volume,
 } from '../../src/index.js';
-import { createGenerator, loadModel, prepareInputs, saveModel, sectionPositions } from '../../src/model/index.js';
+import { createGenerator, loadModel, prepareInputs, resolveConfig, saveModel, sectionPositions } from '../../src/model/index.js';
 import { tensor } from '../../src/index.js';
 import { phaseFractions, twoPoint } from '../../src/trainer/index.js';
 import { tileStarts } from '../../src/reconstructor/index.js';
@@ -61,6 +61,30 @@ describe('Reconstructor', () => {
     rec.dispose();
   });
 
+  it("runs with the config's inference.tile by default (a model trained on wider crops); options override it", async () => {
+    // builtin:berea's weights with a preferred tile of twice its size (an untrained model's labels barely vary)
+    const dir = await tmp();
+    const src = join(import.meta.dirname, '../../models/berea');
+    const cfg = JSON.parse(await readFile(join(src, 'config.json'), 'utf8'));
+    const S: number = cfg.size;
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, inference: { tile: 2 * S } }));
+    await copyFile(join(src, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const rec = await Reconstructor.load(dir, { backend: 'cpu' });
+    expect(rec.info.config.inference).toEqual({ tile: 2 * S });
+    const inp = await readImage(join(DATA, 'berea/berea_slice64.png'));
+    const byDefault = await rec.reconstruct(inp, { size: 2 * S, seed: 1 });
+    const wide = await rec.reconstruct(inp, { size: 2 * S, seed: 1, tile: 2 * S });
+    const narrow = await rec.reconstruct(inp, { size: 2 * S, seed: 1, tile: S });
+    expect(Buffer.from(byDefault.data).equals(Buffer.from(wide.data))).toBe(true);
+    expect(Buffer.from(byDefault.data).equals(Buffer.from(narrow.data))).toBe(false);
+    // an output smaller than the preferred tile is one tile of its own size
+    expect((await rec.reconstruct(inp, { size: S + 16, seed: 1 })).shape).toEqual([S + 16, S + 16, S + 16]);
+    rec.dispose();
+    for (const bad of [12, 0, -8, 2.5, 'wide', 8192]) expect(() => resolveConfig({ inference: { tile: bad as number } }), String(bad)).toThrow(/inference\.tile/);
+    expect(() => resolveConfig({ inference: [] as never })).toThrow(/inference must be an object/);
+    expect(resolveConfig({ inference: { tile: 64 } }).inference).toEqual({ tile: 64 });
+  });
+
   it('sections mode reproduces the input sections at round-half-even planes, at the model size and others', async () => {
     expect(sectionPositions(64, 7)).toEqual([0, 10, 21, 32, 42, 52, 63]);
     const nmc = await readVolume(join(DATA, 'nmc/nmc_sections7.tif'));
@@ -110,7 +134,8 @@ describe('Reconstructor', () => {
     const S = rec.info.size;
     const img = await readImage(join(DATA, 'berea/berea_slice64.png'));
     const N = 64;
-    const big = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8 });
+    // tiles of the model size whatever the model's default tile, so that there are seams to check
+    const big = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, tile: S });
     expect(big.shape).toEqual([N, N, N]);
     expect(big.labels).toEqual([0, 255]);
     // seams: label changes between neighbouring columns at tile borders vs everywhere (x and y), below z = 0
@@ -155,7 +180,7 @@ describe('Reconstructor', () => {
       const z0 = 310 + 20 * t, y0 = 50 + 70 * t, x0 = 30 + 60 * t;
       const inp: Volume = { shape: [1, N, N], data: new Uint8Array(N * N), labels: full.labels };
       for (let y = 0; y < N; y++) inp.data.set(full.data.subarray((z0 * 400 + y0 + y) * 400 + x0, (z0 * 400 + y0 + y) * 400 + x0 + N), y * N);
-      const g = (await rec.reconstruct(inp, { size: N, seed: t, overlap: 8 })).data;
+      const g = (await rec.reconstruct(inp, { size: N, seed: t, overlap: 8, tile: S })).data;
       for (let r = 1; r <= 5; r++)
         for (const ax of ['x', 'y'] as const) {
           across[r] += s2(g, r, true, ax);
@@ -176,21 +201,21 @@ describe('Reconstructor', () => {
     const step = S - 1 - Math.floor(S / 8);
     for (let z = step - 1; z <= S; z++) expect(dz(z), `z ${z}`).toBeLessThan(2.5 * median + 0.02);
     // seeds: same -> identical, different -> different
-    const again = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8 });
+    const again = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, tile: S });
     expect(Buffer.from(again.data).equals(Buffer.from(big.data))).toBe(true);
     const other = await rec.reconstruct(img, { size: 32, seed: 4 });
     const first = await rec.reconstruct(img, { size: 32, seed: 3 });
     expect(Buffer.from(other.data).equals(Buffer.from(first.data))).toBe(false);
     // depth blocks share depthOverlap slices: block 0 is the same up to the next block's start, later slices differ
     const dOv = 4;
-    const plain = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, depthOverlap: 0 });
-    const shared = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, depthOverlap: dOv });
+    const plain = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, tile: S, depthOverlap: 0 });
+    const shared = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, tile: S, depthOverlap: dOv });
     expect(Buffer.from(shared.data.subarray(0, (S - dOv) * N * N)).equals(Buffer.from(plain.data.subarray(0, (S - dOv) * N * N)))).toBe(true);
     expect(Buffer.from(shared.data).equals(Buffer.from(plain.data))).toBe(false);
     await expect(rec.reconstruct(img, { size: N, depthOverlap: S - 1 })).rejects.toThrow(/depthOverlap/);
     await expect(rec.reconstruct(img, { size: N, tile: 12 })).rejects.toThrow(/multiple of/);
     // no overlap (tiles side by side, no blending) is a valid choice, not an error about the feather width
-    const abut = await rec.reconstruct(img, { size: N, seed: 3, overlap: 0 });
+    const abut = await rec.reconstruct(img, { size: N, seed: 3, overlap: 0, tile: S });
     expect(abut.shape).toEqual([N, N, N]);
     expect(Buffer.from(abut.data.subarray(0, N * N)).equals(Buffer.from(big.data.subarray(0, N * N)))).toBe(true);
     rec.dispose();
