@@ -6,7 +6,8 @@
 - the envelope gradient against central finite differences on a random conductivity field, every axis;
 - optional: --sdk FILE compares with the SDK's tortuosity() D_eff/D on a block (a JSON written by the vitest test);
 - correlation_loss.py (train_torch.py --s2-weight): zero for a field against itself, its autograd gradient against
-  finite differences, and (with --sdk) the S2 it counts against the SDK trainer's twoPoint() on the same block.
+  finite differences, and (with --sdk) the S2 it counts against the SDK trainer's twoPoint() on the same block;
+  soft_surface (--surface-weight) of the labels against the SDK's face-count surface.
 Tolerances: 1e-9 (analytic, direct; float64, CG to 1e-13), 1e-6 relative (gradients).
 """
 import argparse
@@ -20,7 +21,7 @@ import scipy.sparse.linalg as spl
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from correlation_loss import correlation_loss, s2_axis  # noqa: E402
+from correlation_loss import correlation_loss, s2_axis, soft_surface  # noqa: E402
 from transport_loss import relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
@@ -56,7 +57,7 @@ def direct(c):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--sdk', help='JSON {shape, data (0/1 list, pore = 0), eps, diffusivity: [z, y, x], s2: [z, y, x] lags 0..L} from the SDK')
+    p.add_argument('--sdk', help='JSON {shape, data (0/1 list, pore = 0), eps, diffusivity: [z, y, x], s2: [z, y, x] lags 0..L, surface} from the SDK')
     a = p.parse_args()
     res, ok = {}, True
     D = lambda c, ax: relative_diffusivity(torch.as_tensor(c)[None], ax, *IT).item()
@@ -114,6 +115,10 @@ def main():
             ind = torch.as_tensor((lab == 0).astype(np.float64))[None]
             res['s2Sdk'] = max(abs(v - w) for d in (1, 2, 3) for v, w in zip(s2_axis(ind, d, len(s['s2'][d - 1]) - 1).tolist(), s['s2'][d - 1]))
             ok &= res['s2Sdk'] < TOL
+        if 'surface' in s:
+            ind = torch.as_tensor((lab == 0).astype(np.float64))[None]
+            res['surfaceSdk'] = abs(soft_surface(ind).item() - s['surface'])
+            ok &= res['surfaceSdk'] < TOL
     res['pass'] = bool(ok)
     print(json.dumps(res))
     sys.exit(0 if ok else 1)

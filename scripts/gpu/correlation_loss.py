@@ -1,4 +1,5 @@
-"""The two-point correlation S2 of training blocks and a term matching its shape (train_torch.py --s2-weight)."""
+"""The two-point correlation S2 of training blocks and a term matching its shape (train_torch.py --s2-weight); the
+interface area of soft fields (--surface-weight)."""
 import torch
 
 
@@ -25,3 +26,13 @@ def correlation_loss(gen, real, lags=20, scale=0.05):
     [N, D, H, W]. Normalised, because paired blocks differ in porosity (64^3 Berea blocks by +-0.04) and raw S2 would
     mostly match that noise. On soft probabilities it also rewards confident voxels (a soft field correlates less)."""
     return torch.cat([((normalised_s2(gen, d, lags) - normalised_s2(real, d, lags)) / scale) ** 2 for d in (1, 2, 3)]).mean()
+
+
+def soft_surface(field):
+    """Interface faces per voxel of a field [N, D, H, W]: sum over neighbour pairs of |p_i - p_j| / voxels, the SDK's
+    face count for labels (one-hot), a total-variation proxy for probabilities."""
+    f = 0
+    for d in (1, 2, 3):
+        n = field.shape[d]
+        f = f + (field.narrow(d, 0, n - 1) - field.narrow(d, 1, n - 1)).abs().sum()
+    return f / field.numel()

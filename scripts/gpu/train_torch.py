@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from correlation_loss import correlation_loss, s2_axis  # noqa: E402
+from correlation_loss import correlation_loss, s2_axis, soft_surface  # noqa: E402
 from transport_loss import conductivity, hard_conductivity, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
@@ -389,6 +389,12 @@ class Trainer:
             s2 = correlation_loss(probs[:, 0], b['real'][:, 0])
             parts.append(self.s2_w * s2)
             out['s2'] = s2.item()
+        if self.a.surface_weight and self.training == 'paired':
+            # interface area of the soft pore field vs the paired real blocks' face count (log ratio): the
+            # connectivity term otherwise widens throats and the surface falls
+            sf = (torch.log(soft_surface(probs[:, 0])) - torch.log(soft_surface(b['real'][:, 0]))) ** 2
+            parts.append(self.a.surface_weight * sf)
+            out['surface'] = sf.item()
         pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
         loss = sum(parts)
@@ -592,6 +598,7 @@ def main():
     p.add_argument('--conn-statistic', choices=['mean', 'resistance'], default='mean', help='connectivity term: match the log of the batch\'s mean D_eff/D, or of its mean resistance 1/(D + 0.005) (needs --conn-target-blocks)')
     p.add_argument('--conn-iters', type=int, default=400, help='connectivity term: conjugate-gradient iterations')
     p.add_argument('--s2-weight', type=float, help='paired single mode: weight of the pore two-point correlation term')
+    p.add_argument('--surface-weight', type=float, help='paired mode: weight of the (log) interface-area term of the soft pore field')
     p.add_argument('--save-every', type=int, help='also save the EMA weights every N iterations (it<N>/) for selection')
     p.add_argument('--pf-weight', type=float, help='phase-fraction term weight (default: the config\'s)')
     p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
