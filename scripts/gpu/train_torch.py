@@ -84,16 +84,6 @@ def psnr(a, b):
     return 10 * torch.log10(1 / mse)
 
 
-def face_surface(lab):
-    """Internal faces between phase 0 and others per voxel, [N, D, H, W] labels -> set mean."""
-    ind = (lab == 0).float()
-    f = 0
-    for d in (1, 2, 3):
-        n = ind.shape[d]
-        f = f + (ind.narrow(d, 0, n - 1) != ind.narrow(d, 1, n - 1)).float().sum()
-    return f / lab.numel()
-
-
 class Trainer:
     def __init__(self, a):
         self.a = a
@@ -139,6 +129,8 @@ class Trainer:
         self.s2_w = a.s2_weight or 0.0
         if self.s2_w:
             tr['s2Weight'] = self.s2_w
+        if a.surface_weight:
+            tr['surfaceWeight'] = a.surface_weight
         self.adv_start = a.adv_start if a.adv_start is not None else tr['advStartIterations']
         self.adv_ramp = a.adv_ramp if a.adv_ramp is not None else tr['advRampIterations']
         self.rng = np.random.RandomState(a.seed)
@@ -275,7 +267,7 @@ class Trainer:
         t = [torch.cat([relative_diffusivity(c[i:i + 8], ax, iters=self.a.conn_iters) for i in range(0, n, 8)]) for ax in (1, 2, 3)]
         target = torch.stack([self.conn_statistic(x) for x in t])
         self.cfg['notes']['trainer']['connectivity']['target'] = {'blocks': n, 'statistic': self.a.conn_statistic, 'zyx': target.tolist(),
-                                                                  'spread': [x.std().item() for x in t]}
+                                                                  'dStd': [x.std().item() for x in t]}
         print(f'connectivity target (z, y, x) over {n} blocks: {target.tolist()}', flush=True)
         return target
 
@@ -460,7 +452,7 @@ class Trainer:
             else:
                 fg, fr = (gen == 0).float().mean().item(), (real == 0).float().mean().item()
                 s2 = [(s2_axis((gen == 0).float(), d) - s2_axis((real == 0).float(), d)).pow(2).mean().sqrt().item() for d in (1, 2, 3)]
-                sg, sr = face_surface(gen).item(), face_surface(real).item()
+                sg, sr = soft_surface((gen == 0).float()).item(), soft_surface((real == 0).float()).item()
                 agree = (gen[:, 1:5] == real[:, 1:5]).float().mean().item()
                 m.update(fractionError=fg - fr, s2Rmse=s2, surfaceRel=sg / sr - 1, agreement=agree)
                 m['score'] = -(abs(fg - fr) / 0.02 + max(s2) / 0.01 + abs(sg / sr - 1) / 0.1)
