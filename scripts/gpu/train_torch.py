@@ -120,6 +120,10 @@ class Trainer:
         # real blocks'; L1 / cross-entropy alone thin the throats far from the input slice and the pores stop
         # percolating (see transport_loss.py)
         self.conn_w = a.conn_weight or 0.0
+        if a.conn_geometric and a.conn_target_blocks:
+            raise SystemExit('--conn-geometric needs the paired batch (no --conn-target-blocks)')
+        if a.conn_statistic == 'resistance' and not a.conn_target_blocks:
+            raise SystemExit('--conn-statistic resistance needs --conn-target-blocks')
         if self.conn_w:
             tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
                                   'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
@@ -258,8 +262,8 @@ class Trainer:
 
     @torch.no_grad()
     def connectivity_target(self):
-        """Mean soft-conductivity D_eff / D per axis (z, y, x) of --conn-target-blocks random training crops: a fixed
-        target for the connectivity term. A 4-block batch's own mean varies two-fold from batch to batch."""
+        """conn_statistic of the soft-conductivity D_eff / D per axis (z, y, x) over --conn-target-blocks random
+        training crops: a fixed target for the connectivity term. A 4-block batch's own mean varies two-fold."""
         rng = np.random.RandomState(4321)
         n = self.a.conn_target_blocks
         pore = self.random_blocks(n, rng) == 0
@@ -362,14 +366,10 @@ class Trainer:
             dg = relative_diffusivity(cg, ax, iters=self.a.conn_iters)
             dr = self.conn_target[ax - 1] if self.conn_target is not None else \
                 relative_diffusivity(cond(b['real'][:, 0]), ax, iters=self.a.conn_iters)
-            if self.a.conn_geometric and self.conn_target is not None:
-                raise SystemExit('--conn-geometric needs the paired batch (no --conn-target-blocks)')
             if self.a.conn_geometric:
                 # mean log: poorly connected blocks weigh in, as they do in a set's mean tortuosity
                 conn = (torch.log(dg + 0.005).mean() - torch.log(dr + 0.005).mean()) ** 2
             elif self.a.conn_statistic == 'resistance':
-                if self.conn_target is None:
-                    raise SystemExit('--conn-statistic resistance needs --conn-target-blocks')
                 conn = (torch.log(self.conn_statistic(dg)) - torch.log(dr)) ** 2
             else:
                 conn = (torch.log(dg.mean() + 0.01) - torch.log(dr.mean() + 0.01)) ** 2
