@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The 64-wide single-mode fine-tune (CPU; sessions 3-6; README "Quality protocol"). From a model's 32³ weights:
+# stage A, the connectivity term on [32, 64, 64] crops (365 iterations); then one or more stages with the
+# resistance target on a flux closer to the labels plus the correlation term, each starting from the previous
+# stage's last weights (a fresh critic and Adam each time, so the adversarial term waits 100 iterations again).
+# Two torch threads on a shared 2-core VM: ≈ 0.2-0.28 it/s.
+# The config written says "inference": {"tile": 64}, so the Reconstructor runs it with 64² tiles.
+#   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-B iterations> [<later stage iterations> ...]
+#   berea (not shipped, session 4):   bash scripts/gpu/train-wide.sh berea out 100
+#   builtin:ketton (session 6):       BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200
+#   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
+# BASE_REV=<commit> starts from models/<name> as it was at that commit (the shipped ketton was replaced by the
+# result of this script, so reproducing it needs the weights it started from). Needs .gpu/data from
+# `npx tsx scripts/gpu/export-data.ts` and Debian's python3-torch. On a GPU drop --threads and raise the iterations.
+set -eu
+NAME=${1:?model name (berea, ketton)}
+OUT=${2:?out dir}
+shift 2
+[ $# -ge 1 ] || { echo "give at least the stage-B iteration count" >&2; exit 2; }
+BASE=models/$NAME
+if [ -n "${BASE_REV:-}" ]; then
+  BASE=$OUT/base
+  mkdir -p "$BASE"
+  for f in config.json model.safetensors; do git show "$BASE_REV:models/$NAME/$f" > "$BASE/$f"; done
+fi
+T="/usr/bin/python3 scripts/gpu/train_torch.py --name $NAME --data .gpu/data --tile 64 --batch 4 --conn-weight 2 --threads 2 --seconds 100000 --validate-seconds 100000"
+$T --init "$BASE" --out "$OUT/stageA" --iterations 365 --adv-start 50 --adv-ramp 100
+PREV=$OUT/stageA
+STAGE=0
+for ITERS in "$@"; do
+  STAGE=$((STAGE + 1))
+  $T --init "$PREV/last" --out "$OUT/stage$STAGE" --iterations "$ITERS" --conn-eps 0.005 --conn-temp 0.05 --conn-iters 600 \
+    --conn-target-blocks 48 --conn-statistic resistance --s2-weight 0.1 --pf-weight 20 --ema 0.995 --adv-start 100 --adv-ramp 100
+  PREV=$OUT/stage$STAGE
+done
+echo "model: $PREV/last"
