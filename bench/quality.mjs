@@ -16,8 +16,10 @@ import { fmt, table } from './quality/lib.mjs';
 import { runSections } from './quality/sections.mjs';
 import { runSingle } from './quality/single.mjs';
 import { runSteel } from './quality/steel.mjs';
+import { warnIfStaleDist } from './stale-dist.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+warnIfStaleDist(root);
 const { values: a } = parseArgs({
   options: {
     models: { type: 'string', default: 'builtin' },
