@@ -9,6 +9,11 @@
 // is installed): its times say how the kernels scale, not how fast a GPU is. Webgpu times include reading the
 // result back (that is when the GPU work is known to be done). Prints a table on stderr, JSON on stdout.
 import { backends, ops, tensor, Reconstructor, builtinModels, readImage, readVolume, sampleDataPath } from '../dist/index.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { warnIfStaleDist } from './stale-dist.mjs';
+
+warnIfStaleDist(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {

@@ -5,7 +5,7 @@
 # stage's last weights (a fresh critic and Adam each time, so the adversarial term waits 100 iterations again).
 # Two torch threads on a shared 2-core VM: ≈ 0.2-0.28 it/s.
 # The config written says "inference": {"tile": 64}, so the Reconstructor runs it with 64² tiles.
-#   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-B iterations> [<later stage iterations> ...]
+#   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-1 iterations> [<stage-2 iterations> ...]   (dirs stageA, stage1, ...)
 #   berea (not shipped, session 4):   bash scripts/gpu/train-wide.sh berea out 100
 #   builtin:ketton (session 6):       BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200
 #   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
@@ -16,7 +16,7 @@ set -eu
 NAME=${1:?model name (berea, ketton)}
 OUT=${2:?out dir}
 shift 2
-[ $# -ge 1 ] || { echo "give at least the stage-B iteration count" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "give at least the stage-1 iteration count" >&2; exit 2; }
 BASE=models/$NAME
 if [ -n "${BASE_REV:-}" ]; then
   BASE=$OUT/base
