@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/control.h"
+#include "core/parallel.h"
 #include "metrics/phase_stats.h"
 
 void register_transport(Napi::Env env, Napi::Object exports);  // bindings/transport.cpp
@@ -89,6 +90,7 @@ class StatsWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "microrecon.stats"), deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
+    mr::FlushDenormalsScope fp;  // results must not depend on what this libuv thread ran before
     try {
       status_ = work();
     } catch (const std::bad_alloc&) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/control.h"
+#include "core/parallel.h"
 #include "core/status.h"
 #include "metrics/transport_solver.h"
 
@@ -85,7 +86,11 @@ class TortuosityWorker : public Napi::AsyncWorker {
         labels_ref_(std::move(a.labels_ref)),
         control_ref_(std::move(a.control_ref)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { status_ = mr::tortuosity(vol_, label_, opt_, control_, &result_); }
+  // Under a fixed floating-point mode: the same bits whichever libuv thread runs the solve.
+  void Execute() override {
+    mr::FlushDenormalsScope fp;
+    status_ = mr::tortuosity(vol_, label_, opt_, control_, &result_);
+  }
   void OnOK() override {
     Napi::Env env = Env();
     if (!status_.ok()) {
@@ -134,7 +139,10 @@ class PermeabilityWorker : public Napi::AsyncWorker {
         labels_ref_(std::move(a.labels_ref)),
         control_ref_(std::move(a.control_ref)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { status_ = mr::permeability(vol_, label_, opt_, control_, &result_); }
+  void Execute() override {
+    mr::FlushDenormalsScope fp;
+    status_ = mr::permeability(vol_, label_, opt_, control_, &result_);
+  }
   void OnOK() override {
     Napi::Env env = Env();
     if (!status_.ok()) {

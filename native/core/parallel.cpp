@@ -22,6 +22,18 @@ void set_flush_denormals() {
 #endif
 }
 
+#if defined(__SSE__) || defined(__x86_64__)
+constexpr unsigned kFtzDaz = _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON;
+FlushDenormalsScope::FlushDenormalsScope() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFtzDaz); }
+// Restores the whole MXCSR: the mode bits, and the sticky exception flags our arithmetic raised.
+FlushDenormalsScope::~FlushDenormalsScope() { _mm_setcsr(saved_); }
+bool flushing_denormals() { return (_mm_getcsr() & kFtzDaz) == kFtzDaz; }
+#else
+FlushDenormalsScope::FlushDenormalsScope() { (void)saved_; }  // wasm and other targets: IEEE throughout
+FlushDenormalsScope::~FlushDenormalsScope() {}
+bool flushing_denormals() { return false; }
+#endif
+
 namespace {
 
 // Threads a wasm build may start: none without pthreads; with them, the workers emscripten preloads
@@ -64,6 +76,7 @@ class Pool {
 
   void run(const std::function<void(int, int)>& fn) {
     if (t_in_region || threads_ <= 1) {
+      FlushDenormalsScope fp;
       fn(0, 1);
       return;
     }
@@ -78,10 +91,12 @@ class Pool {
       ++generation_;
     }
     cv_.notify_all();
-    t_in_region = true;
-    set_flush_denormals();
-    fn(0, team);
-    t_in_region = false;
+    {
+      FlushDenormalsScope fp;  // the calling thread is not ours: give its mode back afterwards
+      t_in_region = true;
+      fn(0, team);
+      t_in_region = false;
+    }
     std::unique_lock<std::mutex> lk(mu_);
     done_cv_.wait(lk, [&] { return pending_ == 0; });
     job_ = nullptr;
@@ -143,6 +158,7 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   grain = std::max<int64_t>(grain, 1);
   const int64_t max_chunks = (n + grain - 1) / grain;
   if (max_chunks <= 1 || num_threads() <= 1 || t_in_region) {
+    FlushDenormalsScope fp;  // same arithmetic as on the pool's threads
     fn(0, n);
     return;
   }

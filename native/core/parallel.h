@@ -16,7 +16,25 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 // themselves, e.g. by cache tiles).
 void parallel_run(const std::function<void(int, int)>& fn);
 
-// Sets flush-to-zero / denormals-are-zero on the calling thread (denormals slowed training by ~40 %).
+// Sets flush-to-zero / denormals-are-zero on the calling thread (denormals slowed training by ~40 %). Only for
+// threads the pool owns: on any other thread use FlushDenormalsScope.
 void set_flush_denormals();
+
+// Flush-to-zero / denormals-are-zero for the lifetime of the scope, then the caller's floating-point mode back.
+// Every native entry point runs under one: results must not depend on which libuv thread (and what it ran before)
+// picked up the job, and Node's main thread must keep IEEE denormals for JavaScript (V8 uses the same SSE unit).
+class FlushDenormalsScope {
+ public:
+  FlushDenormalsScope();
+  ~FlushDenormalsScope();
+  FlushDenormalsScope(const FlushDenormalsScope&) = delete;
+  FlushDenormalsScope& operator=(const FlushDenormalsScope&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+};
+
+// True when the calling thread currently flushes denormals (for tests).
+bool flushing_denormals();
 
 }  // namespace mr

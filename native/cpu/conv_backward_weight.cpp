@@ -10,7 +10,7 @@ namespace mr::cpu {
 Status conv_backward_weight(const KernelArgs& a) {
   conv::Geom g;
   MR_RETURN_IF_ERROR(conv::make_geom(params_of<ConvParams>(a), &g));
-  set_flush_denormals();  // as the pool does for its threads (also when running on one thread)
+  FlushDenormalsScope fp;  // as on the pool's threads, also when running on one thread
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: x", a.in_size[0], g.x_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: dy", a.in_size[1], g.y_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: dw", a.out_size[0], g.w_size()));

@@ -10,7 +10,7 @@ namespace mr::cpu {
 Status conv_forward(const KernelArgs& a) {
   conv::Geom g;
   MR_RETURN_IF_ERROR(conv::make_geom(params_of<ConvParams>(a), &g));
-  set_flush_denormals();  // as the pool does for its threads (also when running on one thread)
+  FlushDenormalsScope fp;  // as on the pool's threads, also when running on one thread
   if (a.n_in != (g.bias ? 3 : 2))
     return InvalidArgument(std::string("conv_forward: hasBias=") + (g.bias ? "1" : "0") + " but got " +
                            std::to_string(a.n_in) + " inputs");

@@ -17,7 +17,12 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "core/cpu_features.h"
 #include "core/kernel.h"
@@ -1328,6 +1333,39 @@ void bench() {
   }
 }
 
+// Kernels flush denormals whatever the calling thread's mode, and give that mode back: a result must not depend on
+// which libuv thread ran it (a CI run once saw tortuosity differ by 1e-10 between two solves of the same volume), and
+// Node's main thread must keep IEEE denormals for JavaScript (a small conv3d run there once turned
+// Number.MIN_VALUE * 3 into 0 for the rest of the process).
+void check_float_mode() {
+#if defined(__x86_64__)
+  constexpr unsigned kFtzDaz = 0x8040;
+  for (const bool caller_flushes : {false, true}) {
+    const std::string key = std::string("float mode (caller ") + (caller_flushes ? "flushes)" : "keeps denormals)");
+    std::thread([&] {
+      _mm_setcsr(caller_flushes ? (_mm_getcsr() | kFtzDaz) : (_mm_getcsr() & ~kFtzDaz));
+      const unsigned before = _mm_getcsr() & kFtzDaz;
+      bool inside_serial = false;
+      mr::parallel_for(1, 1, [&](int64_t, int64_t) { inside_serial = mr::flushing_denormals(); });
+      expect(key, inside_serial, "serial parallel_for runs flushing");
+      expect(key, (_mm_getcsr() & kFtzDaz) == before, "serial parallel_for restores the caller's mode");
+      bool caller_chunk = true;
+      mr::parallel_run([&](int t, int) { if (t == 0) caller_chunk = mr::flushing_denormals(); });
+      expect(key, caller_chunk, "the caller's share of a region runs flushing");
+      expect(key, (_mm_getcsr() & kFtzDaz) == before, "a region restores the caller's mode");
+      // 1e-20 * 1e-20 = 1e-40 is a float denormal: flushed to +0 on every thread, whatever the caller's mode.
+      Vec a(8, 1e-20f), b(8, 1e-20f);
+      mr::BinaryParams p{};
+      p.kind = mr::kMul, p.rank = 1, p.shape[0] = 8, p.aStrides[0] = 1, p.bStrides[0] = 1;
+      const Vec y = must("binary_forward", p, {&a, &b}, {8})[0];
+      expect(key, y.size() == 8 && std::all_of(y.begin(), y.end(), [](float v) { return v == 0.0f; }),
+             "a denormal product is flushed the same way on any thread");
+      expect(key, (_mm_getcsr() & kFtzDaz) == before, "a kernel restores the caller's mode");
+    }).join();
+  }
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1352,6 +1390,7 @@ int main(int argc, char** argv) {
   check_fuzz();
   check_mutations();
   check_threads();
+  check_float_mode();
   int fails = 0, checks = 0;
   std::printf("%-34s %7s %6s %10s\n", "check", "cases", "fails", "max error");
   for (auto& [k, s] : g_stats) {
