@@ -1,6 +1,6 @@
 // The benches import the built SDK (dist/); a dist older than src/ silently measures old code (seen once: a
-// model's preferred tile width ignored). Warn loudly instead.
-import { readdirSync, statSync } from 'node:fs';
+// model's preferred tile width ignored). Warn loudly instead. The CLI tests use the same check to rebuild.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function newestMtime(dir) {
@@ -12,10 +12,15 @@ function newestMtime(dir) {
   return t;
 }
 
+/** True when dist/<file> is missing or a file anywhere under src/ is newer (the bundles hold all of src/). */
+export function isDistStale(root, file = 'index.js') {
+  const built = join(root, 'dist', file);
+  return !existsSync(built) || newestMtime(join(root, 'src')) > statSync(built).mtimeMs;
+}
+
 /** Prints a warning when a file under src/ is newer than dist/index.js; returns true when stale. */
 export function warnIfStaleDist(root) {
-  const built = statSync(join(root, 'dist', 'index.js')).mtimeMs;
-  const stale = newestMtime(join(root, 'src')) > built;
+  const stale = isDistStale(root);
   if (stale) console.error('WARNING: dist/ is older than src/ — these figures come from the old build; run `npm run build` first');
   return stale;
 }

@@ -1,23 +1,20 @@
 /**
  * `microrecon evaluate` end to end through bin/microrecon.js on the built dist/ (`npm test` builds first; when
- * dist/cli.js is missing or older than the evaluate/CLI sources, it is rebuilt here).
+ * dist/cli.js is missing or older than any file under src/, it is rebuilt here).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM helper of the bench, no type declarations
+import { isDistStale } from '../../bench/stale-dist.mjs';
 import { writeVolume } from '../../src/io/index.js';
 import { DATA, ROOT, expectValidReport, synthetic } from './helpers.js';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin', 'microrecon.js');
-
-function newestSource(): number {
-  const dirs = ['src/evaluate', 'src/cli'].map((d) => join(ROOT, d));
-  return Math.max(...dirs.flatMap((d) => readdirSync(d).map((f) => statSync(join(d, f)).mtimeMs)));
-}
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -32,8 +29,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 let dir: string;
 
 beforeAll(async () => {
-  const cliJs = join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(cliJs) || statSync(cliJs).mtimeMs < newestSource()) {
+  // `npm test` builds first; a bare `vitest run` after editing src/ would otherwise test the old CLI
+  if (isDistStale(ROOT, 'cli.js')) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c'], { cwd: ROOT, stdio: 'ignore' });
   }
   dir = mkdtempSync(join(tmpdir(), 'microrecon-evaluate-'));
