@@ -5,9 +5,12 @@
 # stage's last weights (a fresh critic and Adam each time, so the adversarial term waits 100 iterations again).
 # Two torch threads on a shared 2-core VM: ≈ 0.2-0.28 it/s.
 # The config written says "inference": {"tile": 64}, so the Reconstructor runs it with 64² tiles.
-#   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-1 iterations> [<stage-2 iterations> ...]   (dirs stageA, stage1, ...)
+#   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-1 spec> [<stage-2 spec> ...]   (dirs stageA, stage1, ...)
+# A stage spec is its iteration count, optionally with options after a colon, comma-separated:
+#   xy       --augment-xy (random swaps/flips of y and x on every crop: the rock is isotropic in the slice plane)
+#   surface  --surface-weight 2 (holds the interface area the connectivity term otherwise lowers)
 #   berea (not shipped, session 4):   bash scripts/gpu/train-wide.sh berea out 100
-#   builtin:ketton (session 6):       BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200
+#   builtin:ketton (sessions 6-7):    BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200 300:xy 200:xy,surface
 #   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
 # BASE_REV=<commit> starts from models/<name> as it was at that commit (the shipped ketton was replaced by the
 # result of this script, so reproducing it needs the weights it started from). Needs .gpu/data from
@@ -27,10 +30,23 @@ T="/usr/bin/python3 scripts/gpu/train_torch.py --name $NAME --data .gpu/data --t
 $T --init "$BASE" --out "$OUT/stageA" --iterations 365 --adv-start 50 --adv-ramp 100
 PREV=$OUT/stageA
 STAGE=0
-for ITERS in "$@"; do
+for SPEC in "$@"; do
   STAGE=$((STAGE + 1))
+  ITERS=${SPEC%%:*}
+  EXTRA=()
+  if [ "$SPEC" != "$ITERS" ]; then
+    IFS=, read -r -a OPTS <<< "${SPEC#*:}"
+    for o in "${OPTS[@]}"; do
+      case $o in
+        xy) EXTRA+=(--augment-xy) ;;
+        surface) EXTRA+=(--surface-weight 2) ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface)" >&2; exit 2 ;;
+      esac
+    done
+  fi
   $T --init "$PREV/last" --out "$OUT/stage$STAGE" --iterations "$ITERS" --conn-eps 0.005 --conn-temp 0.05 --conn-iters 600 \
-    --conn-target-blocks 48 --conn-statistic resistance --s2-weight 0.1 --pf-weight 20 --ema 0.995 --adv-start 100 --adv-ramp 100
+    --conn-target-blocks 48 --conn-statistic resistance --s2-weight 0.1 --pf-weight 20 --ema 0.995 --adv-start 100 --adv-ramp 100 \
+    ${EXTRA[@]+"${EXTRA[@]}"}
   PREV=$OUT/stage$STAGE
 done
 echo "model: $PREV/last"
