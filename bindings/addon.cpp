@@ -79,7 +79,6 @@ class KernelWorker : public Napi::AsyncWorker {
     for (auto& b : out) op.push_back(b.data), os.push_back(b.size);
     mr::KernelArgs args{ip.data(), is.data(), static_cast<int>(ip.size()), op.data(), os.data(),
                         static_cast<int>(op.size()), params.data(), params.size()};
-    mr::FlushDenormalsScope fp;  // same arithmetic on any thread; the main thread keeps its mode for JavaScript
     return mr::run_kernel(name, args);
   }
 

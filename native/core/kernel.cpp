@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "parallel.h"
+
 namespace mr {
 
 const KernelDef* find_kernel(const std::string& name) {
@@ -28,6 +30,8 @@ Status run_kernel(const std::string& name, const KernelArgs& args) {
     if (!args.out[i]) return InvalidArgument(name + ": output " + std::to_string(i) + " is null");
   // Built before the kernel runs: once memory is gone, reporting it must not need any (empty if even this failed).
   std::string out_of_memory;
+  // Every kernel runs flushing denormals, whichever thread calls it, and hands that thread its mode back.
+  FlushDenormalsScope fp;
   try {
     out_of_memory = name + ": out of memory";
     return def->fn(args);

@@ -1,6 +1,5 @@
 // conv_backward_data: dx = conv^T(dy, w), the gradient of conv_forward w.r.t. x and the forward of
 // convTranspose (dx may be larger than the conv formula reaches: unreached elements are 0).
-#include "../core/parallel.h"
 #include "conv_common.h"
 #include "conv_engine.h"
 #include "kernels.h"
@@ -10,7 +9,6 @@ namespace mr::cpu {
 Status conv_backward_data(const KernelArgs& a) {
   conv::Geom g;
   MR_RETURN_IF_ERROR(conv::make_geom(params_of<ConvParams>(a), &g));
-  FlushDenormalsScope fp;  // as on the pool's threads, also when running on one thread
   MR_RETURN_IF_ERROR(expect_size("conv_backward_data: dy", a.in_size[0], g.y_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_data: w", a.in_size[1], g.w_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_data: dx", a.out_size[0], g.x_size()));

@@ -1,6 +1,5 @@
 // conv_backward_weight: dw[co, ci, k] = sum over n and output positions of dy * x (and db = sum of dy when a
 // second output is given). Outputs are fully written.
-#include "../core/parallel.h"
 #include "conv_common.h"
 #include "conv_engine.h"
 #include "kernels.h"
@@ -10,7 +9,6 @@ namespace mr::cpu {
 Status conv_backward_weight(const KernelArgs& a) {
   conv::Geom g;
   MR_RETURN_IF_ERROR(conv::make_geom(params_of<ConvParams>(a), &g));
-  FlushDenormalsScope fp;  // as on the pool's threads, also when running on one thread
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: x", a.in_size[0], g.x_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: dy", a.in_size[1], g.y_size()));
   MR_RETURN_IF_ERROR(expect_size("conv_backward_weight: dw", a.out_size[0], g.w_size()));

@@ -1,6 +1,5 @@
 // conv_forward: y = conv(x, w) + bias (PyTorch semantics, NCDHW). Picks the tiled engine for the active
 // instruction set (conv_engine.h) and falls back to the direct loops (conv_generic.cpp).
-#include "../core/parallel.h"
 #include "conv_common.h"
 #include "conv_engine.h"
 #include "kernels.h"
@@ -10,7 +9,6 @@ namespace mr::cpu {
 Status conv_forward(const KernelArgs& a) {
   conv::Geom g;
   MR_RETURN_IF_ERROR(conv::make_geom(params_of<ConvParams>(a), &g));
-  FlushDenormalsScope fp;  // as on the pool's threads, also when running on one thread
   if (a.n_in != (g.bias ? 3 : 2))
     return InvalidArgument(std::string("conv_forward: hasBias=") + (g.bias ? "1" : "0") + " but got " +
                            std::to_string(a.n_in) + " inputs");

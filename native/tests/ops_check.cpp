@@ -21,7 +21,7 @@
 #include <vector>
 
 #if defined(__x86_64__)
-#include <xmmintrin.h>
+#include <pmmintrin.h>  // _mm_getcsr/_mm_setcsr and the FTZ/DAZ bits
 #endif
 
 #include "core/cpu_features.h"
@@ -1339,7 +1339,7 @@ void bench() {
 // Number.MIN_VALUE * 3 into 0 for the rest of the process).
 void check_float_mode() {
 #if defined(__x86_64__)
-  constexpr unsigned kFtzDaz = 0x8040;
+  constexpr unsigned kFtzDaz = _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON;
   for (const bool caller_flushes : {false, true}) {
     const std::string key = std::string("float mode (caller ") + (caller_flushes ? "flushes)" : "keeps denormals)");
     std::thread([&] {

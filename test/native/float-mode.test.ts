@@ -4,7 +4,7 @@
 // ("float mode"); this checks what a user of the package sees.
 import { describe, expect, it } from 'vitest';
 import { ops, tensor, tortuosity, type Tensor } from '../../src/index.js';
-import { readVolume } from '../../src/io/index.js';
+import { berea48 } from '../evaluate/helpers.js';
 import { prng } from '../ops/helpers.js';
 
 // Read through an array so that nothing can be folded at compile time.
@@ -26,7 +26,7 @@ describe('floating-point mode around native calls', () => {
   });
 
   it('tortuosity gives the same bits on every run, with many solves in flight on the libuv pool', async () => {
-    const vol = await readVolume(new URL('../../data/berea_crop48.tif', import.meta.url).pathname);
+    const vol = await berea48();
     const strip = (r: unknown): string => JSON.stringify(r, (k, v) => (/seconds/i.test(k) ? undefined : v));
     const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => tortuosity(vol, { phase: i % 2 })));
     for (let i = 2; i < runs.length; ++i) expect(strip(runs[i]), `run ${i}`).toBe(strip(runs[i % 2]));
