@@ -9,7 +9,10 @@
 # A stage spec is its iteration count, optionally with options after a colon, comma-separated:
 #   xy       --augment-xy (random swaps/flips of y and x on every crop: the rock is isotropic in the slice plane)
 #   surface  --surface-weight 2 (holds the interface area the connectivity term otherwise lowers)
-#   berea (not shipped, session 4):   bash scripts/gpu/train-wide.sh berea out 100
+#   hard     the flux of the labels (straight-through gradient) with a nearly blocking solid (eps 0.001): at eps 0.005
+#            the solid leaked enough to hide a 2x lateral tortuosity gap (scripts/gpu/connectivity_gap.py); plus each
+#            block's argmax-like fractions against its real block's (--pf-paired --pf-sharp 0.05, weight 200)
+#   builtin:berea (sessions 4, 7, 8): BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard
 #   builtin:ketton (sessions 6-7):    BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200 300:xy 200:xy,surface
 #   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
 # BASE_REV=<commit> starts from models/<name> as it was at that commit (the shipped ketton was replaced by the
@@ -40,7 +43,8 @@ for SPEC in "$@"; do
       case $o in
         xy) EXTRA+=(--augment-xy) ;;
         surface) EXTRA+=(--surface-weight 2) ;;
-        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface)" >&2; exit 2 ;;
+        hard) EXTRA+=(--conn-straight-through --conn-eps 0.001 --conn-temp 0.1 --pf-weight 200 --pf-sharp 0.05 --pf-paired) ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard)" >&2; exit 2 ;;
       esac
     done
   fi

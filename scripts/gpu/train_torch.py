@@ -109,6 +109,10 @@ class Trainer:
             self.ce_w = tr['ceWeight'] = a.ce_weight
         if a.pf_weight is not None:
             self.pf_w = tr['pfWeight'] = a.pf_weight
+        if a.pf_sharp:
+            tr['pfSharpness'] = a.pf_sharp
+        if a.pf_paired:
+            tr['pfTarget'] = 'paired block'
         if a.l1_weight is not None:
             cfg['loss']['l1Weight'] = a.l1_weight
         # sections mode: 1 - SSIM (7^3 uniform window) between the expected label map and the real one, the
@@ -285,7 +289,10 @@ class Trainer:
         rng = np.random.RandomState(4321)
         n = self.a.conn_target_blocks
         pore = self.random_blocks(n, rng) == 0
-        c = conductivity(pore.float(), self.a.conn_eps, self.a.conn_temp)
+        # what the term measures on generated blocks: the labels' own conductivity with --conn-straight-through,
+        # else the soft one (of a 0/1 field: the solid conducts eps + sigmoid(-0.5 / T), 0.0067 at T = 0.1)
+        c = hard_conductivity(pore, self.a.conn_eps) if self.a.conn_straight_through else \
+            conductivity(pore.float(), self.a.conn_eps, self.a.conn_temp)
         t = [torch.cat([relative_diffusivity(c[i:i + 8], ax, iters=self.a.conn_iters) for i in range(0, n, 8)]) for ax in (1, 2, 3)]
         target = torch.stack([self.conn_statistic(x) for x in t])
         self.cfg['notes']['trainer']['connectivity']['target'] = {'blocks': n, 'statistic': self.a.conn_statistic, 'zyx': target.tolist(),
@@ -405,7 +412,18 @@ class Trainer:
             sf = (torch.log(soft_surface(probs[:, 0])) - torch.log(soft_surface(b['real'][:, 0]))) ** 2
             parts.append(self.a.surface_weight * sf)
             out['surface'] = sf.item()
-        pf = ((probs.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
+        if self.a.pf_sharp:
+            # the fractions argmax will give: probabilities sharpened to near one-hot (softmax of log p / T); the
+            # plain mean let the labels' porosity drift 0.01-0.02 above the target while the soft mean held it
+            fp = torch.softmax(torch.log(probs + 1e-7) / self.a.pf_sharp, dim=1)
+        else:
+            fp = probs
+        if self.a.pf_paired and self.training == 'paired':
+            # each block's fractions against its own real block's: the porosity follows the input slice's region
+            # (held-out Berea blocks sit at 0.19 against the training region's 0.20)
+            pf = ((fp.mean(dim=(2, 3, 4)) - b['real'].mean(dim=(2, 3, 4))) ** 2).sum(1).mean()
+        else:
+            pf = ((fp.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
         loss = sum(parts)
         out['g'], out['pf'] = loss.item(), pf.item()
@@ -612,6 +630,8 @@ def main():
     p.add_argument('--augment-xy', action='store_true', help='paired mode: random swaps and flips of y/x on every training crop (media isotropic in the slice plane)')
     p.add_argument('--save-every', type=int, help='also save the EMA weights every N iterations (it<N>/) for selection')
     p.add_argument('--pf-weight', type=float, help='phase-fraction term weight (default: the config\'s)')
+    p.add_argument('--pf-paired', action='store_true', help='paired mode: phase-fraction term per block against its real block (default: the training region\'s fractions)')
+    p.add_argument('--pf-sharp', type=float, help='phase-fraction term on probabilities sharpened with this temperature (e.g. 0.05: what argmax gives)')
     p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
     p.add_argument('--seed', type=int, default=1)
     a = p.parse_args()
