@@ -25,9 +25,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402
 import torch  # noqa: E402
+from train_torch import AX, load_npy_gz  # noqa: E402
 from transport_loss import conductivity, hard_conductivity, relative_diffusivity  # noqa: E402
 
-AX = {'z': 0, 'y': 1, 'x': 2}
+
+def models(pore_prob, a):
+    """The conductivity models compared, of a pore probability field [1, D, H, W] (0/1 for real blocks)."""
+    pore = pore_prob > 0.5
+    return {'labels eps 1e-4': hard_conductivity(pore, 1e-4),
+            f'labels eps {a.eps:g}': hard_conductivity(pore, a.eps),
+            f'soft eps {a.eps:g} T {a.temp:g}': conductivity(pore_prob, a.eps, a.temp)}
 
 
 def main():
@@ -51,7 +58,7 @@ def main():
         raise SystemExit('a 2-phase single-mode model (berea, ketton)')
     net = ref.Net(cfg, {k: torch.tensor(v) for k, v in ref.read_safetensors(os.path.join(a.model, 'model.safetensors')).items()})
     meta = json.load(open(os.path.join(a.data, f'{a.name}.json')))
-    vol = np.load(os.path.join(a.data, f'{a.name}.npy'), mmap_mode='r')
+    vol = load_npy_gz(os.path.join(a.data, f'{a.name}.npy.gz'))
     S, T, f = cfg['size'], a.tile, 2 ** (len(cfg['generator']['encoderChannels']) - 1)
     ho, frm = AX[meta['heldOut']['axis']], meta['heldOut']['from']
     ext = [S, T, T]
@@ -70,13 +77,7 @@ def main():
         nv = torch.randn((1, cfg['generator']['noise3dChannels'], S // f, T // f, T // f), generator=g)
         with torch.no_grad():
             prob = net.generator(oh, None, nm, nv)[1][0, 0]
-        fields = {
-            'gen': {'labels eps 1e-4': hard_conductivity(prob[None] > 0.5, 1e-4),
-                    f'labels eps {a.eps:g}': hard_conductivity(prob[None] > 0.5, a.eps),
-                    f'soft eps {a.eps:g} T {a.temp:g}': conductivity(prob[None], a.eps, a.temp)},
-            'real': {'labels eps 1e-4': hard_conductivity((blk == 0)[None], 1e-4),
-                     f'labels eps {a.eps:g}': hard_conductivity((blk == 0)[None], a.eps),
-                     f'soft eps {a.eps:g} T {a.temp:g}': conductivity((blk == 0).float()[None], a.eps, a.temp)}}
+        fields = {'gen': models(prob[None], a), 'real': models((blk == 0).float()[None], a)}
         for who, fs in fields.items():
             for kind, c in fs.items():
                 with torch.no_grad():

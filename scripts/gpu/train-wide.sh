@@ -6,7 +6,8 @@
 # Two torch threads on a shared 2-core VM: ≈ 0.2-0.28 it/s.
 # The config written says "inference": {"tile": 64}, so the Reconstructor runs it with 64² tiles.
 #   bash scripts/gpu/train-wide.sh <name> <outDir> <stage-1 spec> [<stage-2 spec> ...]   (dirs stageA, stage1, ...)
-# A stage spec is its iteration count, optionally with options after a colon, comma-separated:
+# A stage spec is its iteration count, optionally with options after a colon, comma-separated (they come after the
+# stage's base flags, and train_torch.py takes the last value of a repeated flag, so `hard` replaces eps/T/pf weight):
 #   xy       --augment-xy (random swaps/flips of y and x on every crop: the rock is isotropic in the slice plane)
 #   surface  --surface-weight 2 (holds the interface area the connectivity term otherwise lowers)
 #   hard     the flux of the labels (straight-through gradient) with a nearly blocking solid (eps 0.001): at eps 0.005
