@@ -7,7 +7,9 @@
 - optional: --sdk FILE compares with the SDK's tortuosity() D_eff/D on a block (a JSON written by the vitest test);
 - correlation_loss.py (train_torch.py --s2-weight): zero for a field against itself, its autograd gradient against
   finite differences, and (with --sdk) the S2 it counts against the SDK trainer's twoPoint() on the same block;
-  soft_surface (--surface-weight) of the labels against the SDK's face-count surface.
+  soft_surface (--surface-weight) of the labels against the SDK's face-count surface;
+- quantile_loss (--conn-statistic quantile): against numpy's 'hazen' quantiles, zero for a batch against itself,
+  and its gradient against finite differences.
 Tolerances: 1e-9 (analytic, direct; float64, CG to 1e-13), 1e-6 relative (gradients).
 """
 import argparse
@@ -22,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from correlation_loss import correlation_loss, s2_axis, soft_surface  # noqa: E402
-from transport_loss import relative_diffusivity  # noqa: E402
+from transport_loss import quantile_loss, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 TOL, GRAD_TOL, IT = 1e-9, 1e-6, (4000, 1e-13)
@@ -97,6 +99,15 @@ def main():
     res['s2Self'] = correlation_loss(r0, r0, lags=4).item()
     res['s2Gradient'] = fd_error(lambda x: correlation_loss(x, r0, lags=4), g0, 8)
     ok &= res['s2Self'] < TOL and res['s2Gradient'] < GRAD_TOL
+    # quantile term: distinct random D values (sorting has no ties, so the gradient exists everywhere near them)
+    d0 = (0.01 + 0.1 * torch.rand(5, dtype=torch.float64)).requires_grad_(True)
+    ref = torch.sort(0.2 * torch.rand(13, dtype=torch.float64)).values
+    q = np.quantile(ref.numpy(), (np.arange(5) + 0.5) / 5, method='hazen')
+    want = np.mean((np.log(np.sort(d0.detach().numpy()) + 0.002) - np.log(q + 0.002)) ** 2)
+    res['quantileNumpy'] = abs(quantile_loss(d0, ref).item() - want)
+    res['quantileSelf'] = quantile_loss(d0, torch.sort(d0.detach()).values).item()
+    res['quantileGradient'] = fd_error(lambda x: quantile_loss(x, ref), d0, 5)
+    ok &= res['quantileNumpy'] < TOL and res['quantileSelf'] < TOL and res['quantileGradient'] < GRAD_TOL
     if a.sdk:
         s = json.load(open(a.sdk))
         lab = np.array(s['data'], dtype=np.uint8).reshape(s['shape'])

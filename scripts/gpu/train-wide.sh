@@ -13,6 +13,8 @@
 #   hard     the flux of the labels (straight-through gradient) with a nearly blocking solid (eps 0.001): at eps 0.005
 #            the solid leaked enough to hide a 2x lateral tortuosity gap (scripts/gpu/connectivity_gap.py); plus each
 #            block's argmax-like fractions against its real block's (--pf-paired --pf-sharp 0.05, weight 200)
+#   quantile the connectivity term matches the distribution of the blocks' D_eff / D (sorted quantiles of 48 training
+#            crops), not their mean resistance, which let every block percolate through thin paths (session 9)
 #   builtin:berea (sessions 4, 7, 8): BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard
 #   builtin:ketton (sessions 6-7):    BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200 300:xy 200:xy,surface
 #   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
@@ -45,7 +47,8 @@ for SPEC in "$@"; do
         xy) EXTRA+=(--augment-xy) ;;
         surface) EXTRA+=(--surface-weight 2) ;;
         hard) EXTRA+=(--conn-straight-through --conn-eps 0.001 --conn-temp 0.1 --pf-weight 200 --pf-sharp 0.05 --pf-paired) ;;
-        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard)" >&2; exit 2 ;;
+        quantile) EXTRA+=(--conn-statistic quantile --conn-weight 3) ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile)" >&2; exit 2 ;;
       esac
     done
   fi

@@ -96,3 +96,16 @@ def conductivity(pore_prob, eps=0.02, temperature=0.1):
 def hard_conductivity(pore, eps):
     """Labels -> conductivity: 1 in the pore (boolean mask), eps in the solid."""
     return eps + (1 - eps) * pore.float()
+
+
+def quantile_loss(d, ref_sorted, offset=0.002):
+    """1-D Wasserstein-2 distance in log(D + offset) between a batch's D_eff / D [N] and a target set's (sorted,
+    [M]): the i-th smallest of the batch against the target's (i + 0.5) / N quantile, interpolated linearly between
+    order statistics (numpy's 'hazen' quantile). Unlike a mean, it holds the mix of well and poorly connected
+    blocks (train_torch.py --conn-statistic quantile)."""
+    n, m = d.shape[0], ref_sorted.shape[0]
+    pos = ((torch.arange(n, dtype=ref_sorted.dtype, device=ref_sorted.device) + 0.5) / n * m - 0.5).clamp(0, m - 1)
+    lo = pos.floor().long()
+    hi = (lo + 1).clamp(max=m - 1)
+    q = ref_sorted[lo] + (pos - lo.to(pos.dtype)) * (ref_sorted[hi] - ref_sorted[lo])
+    return ((torch.log(torch.sort(d).values + offset) - torch.log(q.to(d.device, d.dtype) + offset)) ** 2).mean()
