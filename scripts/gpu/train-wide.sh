@@ -14,8 +14,10 @@
 #            the solid leaked enough to hide a 2x lateral tortuosity gap (scripts/gpu/connectivity_gap.py); plus each
 #            block's argmax-like fractions against its real block's (--pf-paired --pf-sharp 0.05, weight 200)
 #   quantile the connectivity term matches the distribution of the blocks' D_eff / D (sorted quantiles of 48 training
-#            crops), not their mean resistance, which let every block percolate through thin paths (session 9)
-#   builtin:berea (sessions 4, 7, 8): BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard
+#            crops), not their mean resistance (session 9; worse on Berea: see the README)
+#   seed<N>  the stage's random seed (default 1)
+#   builtin:berea (sessions 4, 7-9):
+#     BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard 500:xy,surface,hard,seed9
 #   builtin:ketton (sessions 6-7):    BASE_REV=1b2d00f bash scripts/gpu/train-wide.sh ketton out 200 200 300:xy 200:xy,surface
 #   then judge with SEED=7 (selection) and 1 (report): node bench/quality.mjs --models <dir> --seed 7
 # BASE_REV=<commit> starts from models/<name> as it was at that commit (the shipped ketton was replaced by the
@@ -48,7 +50,8 @@ for SPEC in "$@"; do
         surface) EXTRA+=(--surface-weight 2) ;;
         hard) EXTRA+=(--conn-straight-through --conn-eps 0.001 --conn-temp 0.1 --pf-weight 200 --pf-sharp 0.05 --pf-paired) ;;
         quantile) EXTRA+=(--conn-statistic quantile --conn-weight 3) ;;
-        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile)" >&2; exit 2 ;;
+        seed[0-9]*) EXTRA+=(--seed "${o#seed}") ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile, seed<N>)" >&2; exit 2 ;;
       esac
     done
   fi
