@@ -131,6 +131,7 @@ class Trainer:
         if self.conn_w:
             tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
                                   'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
+                                  **({'symmetricXY': True} if a.conn_symmetric_xy else {}),
                                   'term': 'scripts/gpu/transport_loss.py'}
         # single mode: match the batch's pore two-point correlation per axis (soft probabilities, lags 1..20) to the
         # paired real blocks'; holds S2 in place while the connectivity term reshapes throats
