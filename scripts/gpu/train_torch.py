@@ -126,8 +126,10 @@ class Trainer:
         self.conn_w = a.conn_weight or 0.0
         if a.conn_geometric and a.conn_target_blocks:
             raise SystemExit('--conn-geometric needs the paired batch (no --conn-target-blocks)')
-        if a.conn_statistic in ('resistance', 'quantile') and not a.conn_target_blocks:
-            raise SystemExit(f'--conn-statistic {a.conn_statistic} needs --conn-target-blocks')
+        # options that act on the fixed target (connectivity_target), which only --conn-target-blocks computes
+        for flag, on in ((f'--conn-statistic {a.conn_statistic}', a.conn_statistic != 'mean'), ('--conn-symmetric-xy', a.conn_symmetric_xy)):
+            if on and not a.conn_target_blocks:
+                raise SystemExit(f'{flag} needs --conn-target-blocks')
         if self.conn_w:
             tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
                                   'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
