@@ -15,6 +15,8 @@
 #            block's argmax-like fractions against its real block's (--pf-paired --pf-sharp 0.05, weight 200)
 #   quantile the connectivity term matches the distribution of the blocks' D_eff / D (sorted quantiles of 48 training
 #            crops), not their mean resistance (session 9; worse on Berea: see the README)
+#   continue the connectivity term on two chained depth blocks, the second from the first's generated slice as the
+#            Reconstructor continues, against 59-deep target crops (--conn-continue; session 10)
 #   seed<N>  the stage's random seed (default 1)
 #   builtin:berea (sessions 4, 7-9):
 #     BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard 500:xy,surface,hard,seed9
@@ -50,8 +52,9 @@ for SPEC in "$@"; do
         surface) EXTRA+=(--surface-weight 2) ;;
         hard) EXTRA+=(--conn-straight-through --conn-eps 0.001 --conn-temp 0.1 --pf-weight 200 --pf-sharp 0.05 --pf-paired) ;;
         quantile) EXTRA+=(--conn-statistic quantile --conn-weight 3) ;;
+        continue) EXTRA+=(--conn-continue) ;;
         seed[0-9]*) EXTRA+=(--seed "${o#seed}") ;;
-        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile, seed<N>)" >&2; exit 2 ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile, continue, seed<N>)" >&2; exit 2 ;;
       esac
     done
   fi

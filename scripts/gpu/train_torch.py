@@ -55,6 +55,23 @@ def one_hot_t(labels, P):
     return torch.stack([(labels == p) for p in range(P)]).float()
 
 
+def continue_depth(probs, next_block):
+    """Two depth blocks chained as Reconstructor.stream() chains them (single mode, its default depthOverlap S / 8):
+    probs [N, P, S, H, W] of a first block; next_block(labels [N, 1, H, W] uint8) -> the second block's probs, from
+    the argmax of the first block's slice `step` = S - 1 - S / 8; the S / 8 shared slices after it blend the two
+    blocks (the new block's weight z / (S / 8 + 1)). Returns [N, P, 2 S - S / 8 - 1, H, W] (59 at S = 32), the first
+    59 slices of a 64^3 output. A 64^3 output is such a chain; without it, blocks conditioned on generated slices are
+    never trained, and the flux of 32-deep crops misses how two halves connect (session 10).
+    scripts/gpu/check_continuation.py checks it against the SDK's Reconstructor."""
+    S = probs.shape[2]
+    ov = S // 8
+    step = S - 1 - ov
+    pb = next_block(probs[:, :, step].detach().argmax(1, keepdim=True).to(torch.uint8))
+    t = (torch.arange(1, ov + 1, device=probs.device, dtype=probs.dtype) / (ov + 1)).view(1, 1, ov, 1, 1)
+    shared = t * pb[:, :, 1:ov + 1] + (1 - t) * probs[:, :, step + 1:]
+    return torch.cat([probs[:, :, :step + 1], shared, pb[:, :, ov + 1:]], dim=2)
+
+
 def volume_slices(v, axis):
     """[N, P, D, H, W] -> slices across `axis` as 2D images, the SDK's volumeSlices layout."""
     N, P, D, H, W = v.shape
@@ -127,13 +144,15 @@ class Trainer:
         if a.conn_geometric and a.conn_target_blocks:
             raise SystemExit('--conn-geometric needs the paired batch (no --conn-target-blocks)')
         # options that act on the fixed target (connectivity_target), which only --conn-target-blocks computes
-        for flag, on in ((f'--conn-statistic {a.conn_statistic}', a.conn_statistic != 'mean'), ('--conn-symmetric-xy', a.conn_symmetric_xy)):
+        for flag, on in ((f'--conn-statistic {a.conn_statistic}', a.conn_statistic != 'mean'), ('--conn-symmetric-xy', a.conn_symmetric_xy),
+                         ('--conn-continue', a.conn_continue)):
             if on and not a.conn_target_blocks:
                 raise SystemExit(f'{flag} needs --conn-target-blocks')
         if self.conn_w:
             tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
                                   'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
                                   **({'symmetricXY': True} if a.conn_symmetric_xy else {}),
+                                  **({'continuation': 'two depth blocks as the Reconstructor chains them'} if a.conn_continue else {}),
                                   'term': 'scripts/gpu/transport_loss.py'}
         # single mode: match the batch's pore two-point correlation per axis (soft probabilities, lags 1..20) to the
         # paired real blocks'; holds S2 in place while the connectivity term reshapes throats
@@ -210,14 +229,14 @@ class Trainer:
         hi[AX[self.meta['heldOut']['axis']]] = self.meta['heldOut']['from']
         return hi
 
-    def crop(self, at, hw=None):
-        S, T = self.S, hw or self.S
+    def crop(self, at, hw=None, depth=None):
+        S, T = depth or self.S, hw or self.S
         return self.vol[at[0]:at[0] + S, at[1]:at[1] + T, at[2]:at[2] + T]
 
-    def random_blocks(self, N, rng):
+    def random_blocks(self, N, rng, depth=None):
         hi = self.train_hi()
-        ext = [self.S, self.T, self.T]
-        blocks = [self.crop([rng.randint(h - e + 1) for h, e in zip(hi, ext)], self.T) for _ in range(N)]
+        ext = [depth or self.S, self.T, self.T]
+        blocks = [self.crop([rng.randint(h - e + 1) for h, e in zip(hi, ext)], self.T, depth) for _ in range(N)]
         if self.a.augment_xy:
             blocks = [self.dihedral_xy(b, rng) for b in blocks]
         return torch.stack(blocks)
@@ -291,7 +310,7 @@ class Trainer:
         training crops: a fixed target for the connectivity term. A 4-block batch's own mean varies two-fold."""
         rng = np.random.RandomState(4321)
         n = self.a.conn_target_blocks
-        pore = self.random_blocks(n, rng) == 0
+        pore = self.random_blocks(n, rng, self.conn_depth()) == 0
         # what the term measures on generated blocks: the labels' own conductivity with --conn-straight-through,
         # else the soft one (of a 0/1 field: the solid conducts eps + sigmoid(-0.5 / T), 0.0067 at T = 0.1)
         c = hard_conductivity(pore, self.a.conn_eps) if self.a.conn_straight_through else \
@@ -308,6 +327,16 @@ class Trainer:
                                                                   'dStd': [x.std().item() for x in t]}
         print(f'connectivity target (z, y, x) over {n} blocks: {target.tolist()}', flush=True)
         return target
+
+    def conn_depth(self):
+        """Depth of the blocks the connectivity term measures: the model size, or with --conn-continue two depth
+        blocks chained as the Reconstructor does (2 S - overlap - 1: 59 at size 32)."""
+        return 2 * self.S - self.S // 8 - 1 if self.a.conn_continue else self.S
+
+    def continued(self, probs, N):
+        """probs [N, P, S, T, T] of a first depth block -> [N, P, conn_depth, T, T], the chain the Reconstructor makes."""
+        nxt = lambda lab: self.gnet.generator(*self.inputs(lab), *self.noise(N, hw=probs.shape[-1]))[1]
+        return continue_depth(probs, nxt)
 
     def conn_statistic(self, d):
         """What the connectivity term matches, from blocks' D_eff / D [N]: their mean ('mean'), or their mean resistance
@@ -396,10 +425,11 @@ class Trainer:
             ax = 1 + self.it % 3
             eps = self.a.conn_eps
             cond = lambda p: conductivity(p, eps, self.a.conn_temp)
-            cg = cond(probs[:, 0])
+            cp = self.continued(probs, N) if self.a.conn_continue else probs
+            cg = cond(cp[:, 0])
             if self.a.conn_straight_through:
                 # the flux of the labels argmax gives (what is evaluated), the gradient of the soft field
-                hard = hard_conductivity(probs.argmax(1) == 0, eps)
+                hard = hard_conductivity(cp.argmax(1) == 0, eps)
                 cg = hard + cg - cg.detach()
             dg = relative_diffusivity(cg, ax, iters=self.a.conn_iters)
             dr = self.conn_target[ax - 1] if self.conn_target is not None else \
@@ -642,6 +672,7 @@ def main():
     p.add_argument('--conn-iters', type=int, default=400, help='connectivity term: conjugate-gradient iterations')
     p.add_argument('--s2-weight', type=float, help='paired single mode: weight of the pore two-point correlation term')
     p.add_argument('--surface-weight', type=float, help='paired mode: weight of the (log) interface-area term of the soft pore field')
+    p.add_argument('--conn-continue', action='store_true', help='connectivity term on two chained depth blocks (the second from the first\'s generated slice, as the Reconstructor continues), against 2S-S/8-1 deep target crops')
     p.add_argument('--conn-symmetric-xy', action='store_true', help='connectivity target: the same for y and x, from both axes\' fluxes of the target crops')
     p.add_argument('--augment-xy', action='store_true', help='paired mode: random swaps and flips of y/x on every training crop (media isotropic in the slice plane)')
     p.add_argument('--save-every', type=int, help='also save the EMA weights every N iterations (it<N>/) for selection')

@@ -338,7 +338,7 @@ export class Reconstructor {
         let probs;
         try {
           // one noise seed per (seed, block, tile): deterministic, different between tiles and blocks
-          const noise = await batchNoise(gen, T, group.map(({ ty, tx }) => mix(seed, blk, ty * starts.length + tx)));
+          const noise = await batchNoise(gen, T, group.map(({ ty, tx }) => tileNoiseSeed(seed, blk, ty * starts.length + tx)));
           try {
             probs = await gen.predict(inp, { noise, backend: this.#backend });
           } finally {
@@ -469,7 +469,8 @@ export function tileStarts(M: number, T: number, overlap: number): number[] {
   return Array.from({ length: n }, (_, j) => Math.round((j * (M - T)) / (n - 1)));
 }
 
-function mix(seed: number, a: number, b: number): number {
+/** The noise seed of one tile of one depth block: deterministic, different between tiles and blocks. */
+export function tileNoiseSeed(seed: number, a: number, b: number): number {
   let h = (Math.floor(seed / 2 ** 32) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
   h = Math.imul(h ^ (a + 0x7f4a7c15), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (b + 0x165667b1), 0xc2b2ae35) >>> 0;
