@@ -8,6 +8,8 @@
 - correlation_loss.py (train_torch.py --s2-weight): zero for a field against itself, its autograd gradient against
   finite differences, and (with --sdk) the S2 it counts against the SDK trainer's twoPoint() on the same block;
   soft_surface (--surface-weight) of the labels against the SDK's face-count surface;
+- depth_change / depth_change_loss (--depth-weight): the changed-voxel count per slice of labels, the loss against
+  numpy, and its gradient against finite differences;
 - quantile_loss (--conn-statistic quantile): against numpy's 'hazen' quantiles, zero for a batch against itself,
   and its gradient against finite differences.
 Tolerances: 1e-9 (analytic, direct; float64, CG to 1e-13), 1e-6 relative (gradients).
@@ -23,7 +25,7 @@ import scipy.sparse.linalg as spl
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from correlation_loss import correlation_loss, s2_axis, soft_surface  # noqa: E402
+from correlation_loss import correlation_loss, depth_change, depth_change_loss, s2_axis, soft_surface  # noqa: E402
 from transport_loss import quantile_loss, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
@@ -99,6 +101,17 @@ def main():
     res['s2Self'] = correlation_loss(r0, r0, lags=4).item()
     res['s2Gradient'] = fd_error(lambda x: correlation_loss(x, r0, lags=4), g0, 8)
     ok &= res['s2Self'] < TOL and res['s2Gradient'] < GRAD_TOL
+    # depth term (--depth-weight): on 0/1 labels the count of changed voxels per slice; the loss against numpy;
+    # its gradient at the sharpening the trainer uses (0.05), on probabilities near 1/2 (sharpened, the others carry
+    # gradients below float64's finite-difference resolution)
+    h0 = (0.45 + 0.1 * torch.rand(2, 7, 6, 5)).requires_grad_(True)
+    want_c = (r0[:, 1:] != r0[:, :-1]).double().mean(dim=(0, 2, 3)).numpy()
+    res['depthCount'] = float(np.abs(depth_change(r0).numpy() - want_c).max())
+    cg = depth_change(g0.detach()).numpy()
+    want_l = np.mean((np.log(cg + 0.01) - np.log(want_c.mean() + 0.01)) ** 2)
+    res['depthLoss'] = abs(depth_change_loss(g0.detach(), r0).item() - want_l)
+    res['depthGradient'] = fd_error(lambda x: depth_change_loss(x, r0), h0, 8)
+    ok &= res['depthCount'] < TOL and res['depthLoss'] < TOL and res['depthGradient'] < GRAD_TOL
     # quantile term: distinct random D values (sorting has no ties, so the gradient exists everywhere near them)
     d0 = (0.01 + 0.1 * torch.rand(5, dtype=torch.float64)).requires_grad_(True)
     ref = torch.sort(0.2 * torch.rand(13, dtype=torch.float64)).values

@@ -17,6 +17,10 @@
 #            crops), not their mean resistance (session 9; worse on Berea: see the README)
 #   continue the connectivity term on two chained depth blocks, the second from the first's generated slice as the
 #            Reconstructor continues, against 59-deep target crops (--conn-continue; session 10)
+#   pfchain  with continue and hard: the per-block fraction term over the whole chain against 59-deep real crops
+#            (--pf-chain; the continued block's porosity drifts up otherwise)
+#   depth    with continue: the per-slice phase change rate of the chain held to the rock's (--depth-weight 2;
+#            without it the chained term grew a flickering band of slices before each depth-block junction)
 #   seed<N>  the stage's random seed (default 1)
 #   builtin:berea (sessions 4, 7-9):
 #     BASE_REV=0f8b48a bash scripts/gpu/train-wide.sh berea out 100 200:xy,surface 300:xy,surface,hard 500:xy,surface,hard,seed9
@@ -53,8 +57,10 @@ for SPEC in "$@"; do
         hard) EXTRA+=(--conn-straight-through --conn-eps 0.001 --conn-temp 0.1 --pf-weight 200 --pf-sharp 0.05 --pf-paired) ;;
         quantile) EXTRA+=(--conn-statistic quantile --conn-weight 3) ;;
         continue) EXTRA+=(--conn-continue) ;;
+        pfchain) EXTRA+=(--pf-chain) ;;
+        depth) EXTRA+=(--depth-weight 2) ;;
         seed[0-9]*) EXTRA+=(--seed "${o#seed}") ;;
-        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile, continue, seed<N>)" >&2; exit 2 ;;
+        *) echo "unknown stage option '$o' in '$SPEC' (xy, surface, hard, quantile, continue, pfchain, depth, seed<N>)" >&2; exit 2 ;;
       esac
     done
   fi

@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'test', 'model', 'reference'))
 import generator as ref  # noqa: E402  (the reference sets float64 as default; we train in float32)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from correlation_loss import correlation_loss, s2_axis, soft_surface  # noqa: E402
+from correlation_loss import correlation_loss, depth_change_loss, s2_axis, soft_surface  # noqa: E402
 from transport_loss import conductivity, hard_conductivity, quantile_loss, relative_diffusivity  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
@@ -148,6 +148,14 @@ class Trainer:
                          ('--conn-continue', a.conn_continue)):
             if on and not a.conn_target_blocks:
                 raise SystemExit(f'{flag} needs --conn-target-blocks')
+        if a.pf_chain and not (a.conn_continue and a.pf_paired and self.conn_w):
+            raise SystemExit('--pf-chain needs --conn-continue, --pf-paired and --conn-weight')
+        if a.depth_weight:
+            if not a.conn_continue:
+                raise SystemExit('--depth-weight needs --conn-continue (it guards the chain)')
+            tr['depthWeight'] = a.depth_weight
+        if a.pf_chain:
+            tr['pfTarget'] = 'paired block, over the two-block chain (59 deep at size 32)'
         if self.conn_w:
             tr['connectivity'] = {'weight': self.conn_w, 'eps': a.conn_eps, 'temperature': a.conn_temp, 'iterations': a.conn_iters,
                                   'straightThrough': a.conn_straight_through, 'geometric': a.conn_geometric,
@@ -287,11 +295,15 @@ class Trainer:
     def batch(self, rng):
         N = self.cfg['optim']['batchSize']
         if self.training == 'paired':
-            blocks = self.random_blocks(N, rng)
+            # --pf-chain: crops as deep as the chain; the first S slices are the paired block of every other term
+            blocks = self.random_blocks(N, rng, self.conn_depth() if self.a.pf_chain else None)
             sections = blocks[:, self.positions]
             slices, base = self.inputs(sections)
             real = one_hot_t(blocks, self.P).permute(1, 0, 2, 3, 4).contiguous()
-            return {'slices': slices, 'baseline': base, 'real': real}
+            out = {'slices': slices, 'baseline': base, 'real': real[:, :, :self.S].contiguous()}
+            if self.a.pf_chain:
+                out['realChain'] = real
+            return out
         sections = self.plane_crops('xy', N, rng).unsqueeze(1)
         slices, _ = self.inputs(sections)
         reals = {}
@@ -393,6 +405,7 @@ class Trainer:
                     self.optD[ax].step()
                     out[f'd_{ax}'], out[f'w_{ax}'] = loss.item(), w.item()
         probs = self.gnet.generator(b['slices'], b['baseline'], *self.noise(N, hw=b['slices'].shape[-1]))[1]
+        cp = probs  # with --conn-continue, the two-block chain (the connectivity term makes it)
         parts = []
         if advw > 0:
             if 'vol' in self.dnet:
@@ -457,16 +470,21 @@ class Trainer:
             sf = (torch.log(soft_surface(probs[:, 0])) - torch.log(soft_surface(b['real'][:, 0]))) ** 2
             parts.append(self.a.surface_weight * sf)
             out['surface'] = sf.item()
+        fsrc, freal = (cp, b['realChain']) if self.a.pf_chain else (probs, b['real'])
+        if self.a.depth_weight and self.training == 'paired':
+            dep = depth_change_loss(cp[:, 0], freal[:, 0], self.a.pf_sharp or 0.05)
+            parts.append(self.a.depth_weight * dep)
+            out['depth'] = dep.item()
         if self.a.pf_sharp:
             # the fractions argmax will give: probabilities sharpened to near one-hot (softmax of log p / T); the
             # plain mean let the labels' porosity drift 0.01-0.02 above the target while the soft mean held it
-            fp = torch.softmax(torch.log(probs + 1e-7) / self.a.pf_sharp, dim=1)
+            fp = torch.softmax(torch.log(fsrc + 1e-7) / self.a.pf_sharp, dim=1)
         else:
-            fp = probs
+            fp = fsrc
         if self.a.pf_paired and self.training == 'paired':
             # each block's fractions against its own real block's: the porosity follows the input slice's region
             # (held-out Berea blocks sit at 0.19 against the training region's 0.20)
-            pf = ((fp.mean(dim=(2, 3, 4)) - b['real'].mean(dim=(2, 3, 4))) ** 2).sum(1).mean()
+            pf = ((fp.mean(dim=(2, 3, 4)) - freal.mean(dim=(2, 3, 4))) ** 2).sum(1).mean()
         else:
             pf = ((fp.mean(dim=(0, 2, 3, 4)) - self.fractions) ** 2).sum()
         parts.append(self.pf_w * pf)
@@ -678,6 +696,8 @@ def main():
     p.add_argument('--save-every', type=int, help='also save the EMA weights every N iterations (it<N>/) for selection')
     p.add_argument('--pf-weight', type=float, help='phase-fraction term weight (default: the config\'s)')
     p.add_argument('--pf-paired', action='store_true', help='paired mode: phase-fraction term per block against its real block (default: the training region\'s fractions)')
+    p.add_argument('--pf-chain', action='store_true', help='with --conn-continue and --pf-paired: the paired fraction term over the whole chain against as deep real crops (the continued block\'s porosity drifts otherwise)')
+    p.add_argument('--depth-weight', type=float, help='with --conn-continue: weight of the depth-homogeneity term (per-slice phase change rate of the chain against the real crops\' mean)')
     p.add_argument('--pf-sharp', type=float, help='phase-fraction term on probabilities sharpened with this temperature (e.g. 0.05: what argmax gives)')
     p.add_argument('--threads', type=int, help='CPU threads for torch (default: torch\'s)')
     p.add_argument('--seed', type=int, default=1)

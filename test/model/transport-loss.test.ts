@@ -3,7 +3,8 @@
  * correlation_loss.py): the flux against analytic cases, a direct sparse solve and finite differences, its D_eff / D
  * on a real Berea block against the SDK's tortuosity() (the protocol's own solver) to 1e-3 relative, the S2 the
  * correlation term counts against the SDK trainer's twoPoint(), the surface term's area against the SDK's face
- * count, and the quantile-matching connectivity statistic against numpy (scripts/gpu/check_transport_loss.py).
+ * count, the depth-homogeneity term (changed voxels per slice of labels, its loss against numpy, finite differences)
+ * and the quantile-matching connectivity statistic against numpy (scripts/gpu/check_transport_loss.py).
  * Needs Debian's python3-torch and python3-scipy (.ci/run installs them); without them the test says so and is
  * skipped.
  */
@@ -44,6 +45,9 @@ describe('training connectivity term (scripts/gpu/transport_loss.py)', () => {
       expect(res.s2Self).toBeLessThan(1e-9);
       expect(res.s2Gradient).toBeLessThan(1e-6);
       expect(res.surfaceSdk).toBeLessThan(1e-9); // --surface-weight's area of labels is the SDK's face count
+      expect(res.depthCount).toBeLessThan(1e-9); // --depth-weight: changed voxels per slice of labels
+      expect(res.depthLoss).toBeLessThan(1e-9);
+      expect(res.depthGradient).toBeLessThan(1e-6);
       expect(res.quantileNumpy).toBeLessThan(1e-9); // --conn-statistic quantile: numpy's 'hazen' quantiles
       expect(res.quantileSelf).toBeLessThan(1e-12);
       expect(res.quantileGradient).toBeLessThan(1e-6);

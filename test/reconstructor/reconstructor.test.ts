@@ -194,12 +194,13 @@ describe('Reconstructor', () => {
       for (let i = 0; i < N * N; i++) c += big.data[z * N * N + i] !== big.data[(z + 1) * N * N + i] ? 1 : 0;
       return c / (N * N);
     };
-    // across the slices two depth blocks share (the default depthOverlap, S/8) the change from slice to slice stays
-    // typical: independent slices of this rock differ in ~30 % of voxels, neighbouring ones in ~4 %
+    // at every depth, and across the slices two depth blocks share (the default depthOverlap, S/8), the change from
+    // slice to slice stays typical: independent slices of this rock differ in ~30 % of voxels, neighbouring ones in
+    // ~4 %. (Session-10 weights trained with the connectivity term on the chained blocks alone made a flickering band
+    // before each junction, 15-22 % per slice at z = 21..29 and 50..56, and failed here.)
     const steps = Array.from({ length: N - 1 }, (_, z) => dz(z)).sort((a, b) => a - b);
     const median = steps[steps.length >> 1];
-    const step = S - 1 - Math.floor(S / 8);
-    for (let z = step - 1; z <= S; z++) expect(dz(z), `z ${z}`).toBeLessThan(2.5 * median + 0.02);
+    for (let z = 1; z < N - 1; z++) expect(dz(z), `z ${z}`).toBeLessThan(2.5 * median + 0.02);
     // seeds: same -> identical, different -> different
     const again = await rec.reconstruct(img, { size: N, seed: 3, overlap: 8, tile: S });
     expect(Buffer.from(again.data).equals(Buffer.from(big.data))).toBe(true);
