@@ -7,7 +7,7 @@
  * shared slices unblended 99.71 %. Needs Debian's python3-torch; without it the test says so and is skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { Reconstructor, readVolume } from '../../src/index.js';
 import { loadModel } from '../../src/model/index.js';
 import { tileNoiseSeed } from '../../src/reconstructor/reconstructor.js';
+import { PYTHON, pythonHas } from './python.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const py = '/usr/bin/python3';
-const hasTorch = existsSync(py) && spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (!hasTorch) console.warn('continuation.test: /usr/bin/python3 without torch, the training continuation check is SKIPPED (apt install python3-torch)');
+const hasTorch = pythonHas(['torch'], 'continuation.test: the training continuation check');
 
 describe('training depth continuation (scripts/gpu/train_torch.py continue_depth)', () => {
   it.skipIf(!hasTorch)('chains two depth blocks as Reconstructor.stream() does', async () => {
@@ -49,7 +48,7 @@ describe('training depth continuation (scripts/gpu/train_torch.py continue_depth
     try {
       const file = join(tmp, 'case.json');
       writeFileSync(file, JSON.stringify({ model: dir, inputShape: [n, n], input, noise, labels: outIdx }));
-      const r = spawnSync(py, [join(ROOT, 'scripts', 'gpu', 'check_continuation.py'), '--sdk', file], { encoding: 'utf8' });
+      const r = spawnSync(PYTHON, [join(ROOT, 'scripts', 'gpu', 'check_continuation.py'), '--sdk', file], { encoding: 'utf8' });
       const res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
       expect(res.depth, `${r.stdout}\n${r.stderr}`).toBe(59);
       expect(res.agreement, `${r.stdout}\n${r.stderr}`).toBeGreaterThanOrEqual(0.9995);

@@ -9,18 +9,17 @@
  * skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { phaseStatistics, readVolume, tortuosity } from '../../src/index.js';
 import { twoPoint } from '../../src/trainer/stats.js';
+import { PYTHON, pythonHas } from './python.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const py = '/usr/bin/python3';
-const hasTorch = existsSync(py) && spawnSync(py, ['-c', 'import torch, scipy'], { stdio: 'ignore' }).status === 0;
-if (!hasTorch) console.warn('transport-loss.test: /usr/bin/python3 without torch and scipy, the training loss check is SKIPPED (apt install python3-torch python3-scipy)');
+const hasTorch = pythonHas(['torch', 'scipy'], 'transport-loss.test: the training loss check');
 
 describe('training connectivity term (scripts/gpu/transport_loss.py)', () => {
   it.skipIf(!hasTorch)('matches analytic cases, a direct solve, finite differences and the SDK tortuosity solver', async () => {
@@ -35,7 +34,7 @@ describe('training connectivity term (scripts/gpu/transport_loss.py)', () => {
     try {
       const file = join(dir, 'sdk.json');
       writeFileSync(file, JSON.stringify({ shape: [n, n, n], data: [...data], eps: 1e-7, tol: 1e-3, diffusivity: [t.z.relativeDiffusivity, t.y.relativeDiffusivity, t.x.relativeDiffusivity], s2: ([0, 1, 2] as const).map((ax) => twoPoint(data, [n, n, n], 0, ax, 10)), surface: faceCount }));
-      const r = spawnSync(py, [join(ROOT, 'scripts', 'gpu', 'check_transport_loss.py'), '--sdk', file], { encoding: 'utf8' });
+      const r = spawnSync(PYTHON, [join(ROOT, 'scripts', 'gpu', 'check_transport_loss.py'), '--sdk', file], { encoding: 'utf8' });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
       expect(res.pass).toBe(true);
